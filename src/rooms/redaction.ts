@@ -1,0 +1,87 @@
+/**
+ * The redaction algorithm (rooms/v6 "Redactions", rooms/v9, rooms/v11): strips an event down
+ * to the keys that carry protocol meaning, so that it still hashes, signs and authorises the
+ * same way after its sender's content is gone. `unsigned` is not in any list and is removed.
+ */
+import type { PDU } from './event.js';
+import type { RoomVersion } from './room-versions.js';
+
+/** Top-level keys kept by v6-v10. The v11 list drops origin, membership and prev_state. */
+const TOP_LEVEL_V6 = [
+  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures',
+  'depth', 'prev_events', 'prev_state', 'auth_events', 'origin', 'origin_server_ts',
+  'membership',
+];
+const TOP_LEVEL_V11 = TOP_LEVEL_V6.filter(
+  (key) => key !== 'origin' && key !== 'membership' && key !== 'prev_state',
+);
+
+const POWER_LEVELS_V6 = [
+  'ban', 'events', 'events_default', 'kick', 'redact', 'state_default', 'users', 'users_default',
+];
+
+type ContentKeys = Readonly<Record<string, readonly string[]>>;
+
+/** Content keys kept per event type (v6-redactions). */
+const CONTENT_V6: ContentKeys = {
+  'm.room.member': ['membership'],
+  'm.room.create': ['creator'],
+  'm.room.join_rules': ['join_rule'],
+  'm.room.power_levels': POWER_LEVELS_V6,
+  'm.room.history_visibility': ['history_visibility'],
+};
+
+/** v9 adds join_authorised_via_users_server to members and allow to join rules. */
+const CONTENT_V9: ContentKeys = {
+  ...CONTENT_V6,
+  'm.room.member': ['membership', 'join_authorised_via_users_server'],
+  'm.room.join_rules': ['join_rule', 'allow'],
+};
+
+/**
+ * v11 keeps invite in power levels and redacts in redactions. The create event keeps all of
+ * its content and a member's third_party_invite keeps its signed key; both are handled in
+ * redactContent.
+ */
+const CONTENT_V11: ContentKeys = {
+  ...CONTENT_V9,
+  'm.room.power_levels': [...POWER_LEVELS_V6, 'invite'],
+  'm.room.redaction': ['redacts'],
+};
+
+/** Returns a new, redacted copy of `event`; the input is not modified. */
+export function redactEvent(event: PDU, version: RoomVersion): PDU {
+  const topLevel = version.redaction === 'v11' ? TOP_LEVEL_V11 : TOP_LEVEL_V6;
+  const redacted: Record<string, unknown> = {};
+  for (const key of topLevel) {
+    if (Object.hasOwn(event, key)) redacted[key] = structuredClone(event[key]);
+  }
+  redacted.content = redactContent(event.type, event.content ?? {}, version);
+  return redacted as PDU;
+}
+
+function redactContent(
+  type: string,
+  content: Record<string, any>,
+  version: RoomVersion,
+): Record<string, any> {
+  const v11 = version.redaction === 'v11';
+  if (v11 && type === 'm.room.create') return structuredClone(content);
+
+  const table = v11 ? CONTENT_V11 : version.redaction === 'v9' ? CONTENT_V9 : CONTENT_V6;
+  const kept: Record<string, any> = {};
+  for (const key of table[type] ?? []) {
+    if (Object.hasOwn(content, key)) kept[key] = structuredClone(content[key]);
+  }
+
+  // v11: a member event keeps the signed key of third_party_invite, and nothing else of it.
+  const invite = content.third_party_invite;
+  if (v11 && type === 'm.room.member' && isObject(invite) && Object.hasOwn(invite, 'signed')) {
+    kept.third_party_invite = { signed: structuredClone(invite.signed) };
+  }
+  return kept;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
