@@ -26,14 +26,14 @@ export function checkPowerLevelsEvent(ctx: AuthContext): void {
     // 10.1 (v10+) If any of users_default, events_default, state_default, ban, redact, kick,
     // or invite are present and not an integer, reject.
     for (const key of LEVEL_KEYS) {
-      if (key in content && parsePowerLevel(content[key], version) === undefined) {
+      if (content[key] !== undefined && parsePowerLevel(content[key], version) === undefined) {
         reject(ctx, '10.1', `${key} is not an integer`);
       }
     }
     // 10.2 (v10+) If events or notifications are present and not an object with integer
     // values, reject.
     for (const key of MAP_KEYS) {
-      if (key in content && !isLevelMap(content[key], ctx)) {
+      if (content[key] !== undefined && !isLevelMap(content[key], ctx)) {
         reject(ctx, '10.2', `${key} is not an object of integers`);
       }
     }

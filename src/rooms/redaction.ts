@@ -1,5 +1,5 @@
 /**
- * The redaction algorithm (rooms/v6 "Redactions", rooms/v9, rooms/v11): strips an event down
+ * The redaction algorithm (rooms/v6 "Redactions", rooms/v8, rooms/v9, rooms/v11): strips an event down
  * to the keys that carry protocol meaning, so that it still hashes, signs and authorises the
  * same way after its sender's content is gone. `unsigned` is not in any list and is removed.
  */
@@ -31,11 +31,13 @@ const CONTENT_V6: ContentKeys = {
   'm.room.history_visibility': ['history_visibility'],
 };
 
-/** v9 adds join_authorised_via_users_server to members and allow to join rules. */
+/** v8 keeps the join rules' allow list (restricted rooms). */
+const CONTENT_V8: ContentKeys = { ...CONTENT_V6, 'm.room.join_rules': ['join_rule', 'allow'] };
+
+/** v9 also keeps join_authorised_via_users_server on members. */
 const CONTENT_V9: ContentKeys = {
-  ...CONTENT_V6,
+  ...CONTENT_V8,
   'm.room.member': ['membership', 'join_authorised_via_users_server'],
-  'm.room.join_rules': ['join_rule', 'allow'],
 };
 
 /**
@@ -47,6 +49,13 @@ const CONTENT_V11: ContentKeys = {
   ...CONTENT_V9,
   'm.room.power_levels': [...POWER_LEVELS_V6, 'invite'],
   'm.room.redaction': ['redacts'],
+};
+
+const CONTENT_BY_ALGORITHM: Readonly<Record<RoomVersion['redaction'], ContentKeys>> = {
+  v6: CONTENT_V6,
+  v8: CONTENT_V8,
+  v9: CONTENT_V9,
+  v11: CONTENT_V11,
 };
 
 /** Returns a new, redacted copy of `event`; the input is not modified. */
@@ -68,7 +77,7 @@ function redactContent(
   const v11 = version.redaction === 'v11';
   if (v11 && type === 'm.room.create') return structuredClone(content);
 
-  const table = v11 ? CONTENT_V11 : version.redaction === 'v9' ? CONTENT_V9 : CONTENT_V6;
+  const table = CONTENT_BY_ALGORITHM[version.redaction];
   const kept: Record<string, any> = {};
   for (const key of table[type] ?? []) {
     if (Object.hasOwn(content, key)) kept[key] = structuredClone(content[key]);

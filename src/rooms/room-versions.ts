@@ -22,8 +22,11 @@ export interface RoomVersion {
   roomIdFromCreate: boolean;
   /** v12+: creators (sender + `additional_creators`) have infinite power. */
   privilegedCreators: boolean;
-  /** Which redaction algorithm applies. */
-  redaction: 'v6' | 'v9' | 'v11';
+  /**
+   * Which redaction algorithm applies. v8 has its own: v6 plus join rules' `allow`
+   * (rooms/v8 "Redactions").
+   */
+  redaction: 'v6' | 'v8' | 'v9' | 'v11';
 }
 
 const v6: RoomVersion = {
@@ -40,7 +43,7 @@ const v6: RoomVersion = {
   redaction: 'v6',
 };
 const v7: RoomVersion = { ...v6, id: '7', knock: true };
-const v8: RoomVersion = { ...v7, id: '8', restrictedJoin: true };
+const v8: RoomVersion = { ...v7, id: '8', restrictedJoin: true, redaction: 'v8' };
 const v9: RoomVersion = { ...v8, id: '9', redaction: 'v9' };
 const v10: RoomVersion = { ...v9, id: '10', knockRestricted: true, integerPowerLevels: true };
 const v11: RoomVersion = {
