@@ -6,7 +6,7 @@
 
 /** The value cannot be written as canonical JSON; the message names what and where. */
 export class CanonicalJsonError extends Error {
-  /** Where the problem is, e.g. `content.body[2]`; empty for the top-level value. */
+  /** Where the problem is, e.g. `.content.body[2]`; empty for the top-level value. */
   path = '';
   /** The problem without its location. */
   readonly problem: string;
@@ -39,8 +39,12 @@ const NEEDS_ESCAPE_OR_CHECK = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A high surrogate not followed by a low one, or a low surrogate not preceded by a high. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Any UTF-16 unit at or above the first surrogate; only then can sort orders differ. */
-const HIGH_CODE_UNIT = /[\ud800-\uffff]/;
+/**
+ * For keys: anything that needs escaping or checking, or a unit at or above the first
+ * surrogate, where code unit and code point order can differ. Keys are nearly always
+ * plain ASCII, so one test per key usually settles both sorting and escaping.
+ */
+const KEY_NOT_PLAIN = /["\\\u0000-\u001f\ud800-\uffff]/;
 
 /**
  * Encodes `value` as canonical JSON: keys sorted by Unicode code point, no insignificant
@@ -106,7 +110,12 @@ function encodeObject(object: Record<string, unknown>, depth: number): string {
   }
 
   const keys = Object.keys(object);
-  sortByCodePoint(keys);
+  let plain = true;
+  for (let i = 0; i < keys.length && plain; i++) plain = !KEY_NOT_PLAIN.test(keys[i]!);
+  // Sorting by code point, as the appendix requires: the default sort compares UTF-16
+  // code units, which agrees with code point order unless a surrogate (an astral
+  // character) meets a unit in U+E000..U+FFFF, which plain keys cannot contain.
+  if (keys.length > 1) keys.sort(plain ? undefined : compareCodePoints);
 
   let out = '{';
   let first = true;
@@ -115,7 +124,8 @@ function encodeObject(object: Record<string, unknown>, depth: number): string {
     for (key of keys) {
       const member = object[key];
       if (member === undefined) continue;
-      out += (first ? '"' : ',"') + escapeKey(key) + '":' + encodeValue(member, depth);
+      out += (first ? '"' : ',"') + (plain ? key : escapeKey(key)) + '":' +
+        encodeValue(member, depth);
       first = false;
     }
   } catch (err) {
@@ -148,23 +158,6 @@ function checkWellFormed(s: string, what: string): void {
     throw new CanonicalJsonError(`${what} contains a lone UTF-16 surrogate, which has no ` +
       'UTF-8 encoding');
   }
-}
-
-/**
- * Sorts keys by Unicode code point, as the appendix requires. The default sort compares
- * UTF-16 code units, which agrees with code point order except when a surrogate (an
- * astral character) meets a unit in U+E000..U+FFFF, so the slower comparison is used
- * only when some key has a unit that high.
- */
-function sortByCodePoint(keys: string[]): void {
-  if (keys.length < 2) return;
-  for (const key of keys) {
-    if (HIGH_CODE_UNIT.test(key)) {
-      keys.sort(compareCodePoints);
-      return;
-    }
-  }
-  keys.sort();
 }
 
 /** Code point order on UTF-16 strings, without decoding them. */
