@@ -1,0 +1,119 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+/** A configuration problem; `field` is the dotted key that is wrong. */
+export class ConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Walks up from this module to the folder holding package.json (works from src/ and dist/). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + import.meta.url);
+    dir = parent;
+  }
+  return dir;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Lays `over` onto `base`: objects merge key by key, anything else replaces. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
+  return out;
+}
+
+function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError('', `config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(configSchema);
+
+function describe(error: ErrorObject, root: unknown): ConfigError {
+  const path = error.instancePath.split('/').filter(Boolean);
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    return new ConfigError([...path, extra].join('.'), 'unknown setting');
+  }
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return new ConfigError([...path, missing].join('.'), 'missing');
+  }
+  let value: unknown = root;
+  let schema: any = configSchema;
+  for (const key of path) {
+    value = (value as Record<string, unknown>)[key];
+    schema = schema?.properties?.[key];
+  }
+  const expected = schema?.description ?? error.message;
+  return new ConfigError(path.join('.'), `expected ${expected}, got ${JSON.stringify(value)}`);
+}
+
+export interface LoadOptions {
+  /** Path of the user's file; falls back to $SWITCHBOARD_CONFIG. */
+  file?: string;
+  /** Values laid over everything else (tests and benchmarks use this). */
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Reads config/default.yaml, lays the user's file and overrides over it and checks the
+ * result. Every problem is reported, each under its dotted key, in one ConfigError.
+ */
+export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
+  const env = options.env ?? process.env;
+  let merged = readYaml(join(packageRoot(), 'config', 'default.yaml'));
+  const file = options.file ?? env.SWITCHBOARD_CONFIG;
+  if (file) {
+    const user = readYaml(file);
+    if (!isPlainObject(user)) {
+      throw new ConfigError('', `config file ${file} must hold a mapping of settings`);
+    }
+    merged = mergeConfig(merged, user);
+  }
+  if (options.overrides) merged = mergeConfig(merged, options.overrides);
+
+  if (!validate(merged)) {
+    const problems = (validate.errors ?? [])
+      .filter((e) => e.keyword !== 'if')
+      .map((e) => describe(e, merged));
+    const first = problems[0]!;
+    const message = problems.map((p) => p.message).join('; ');
+    throw new ConfigError(first.field, message.slice(first.field.length + 2));
+  }
+  const config = merged as unknown as Config;
+  return deepFreeze({ ...config, data_dir: resolve(config.data_dir) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (isPlainObject(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

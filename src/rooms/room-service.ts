@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { forbidden, MatrixError, notFound } from '../http/errors.js';
+import type { Database, WriteOp } from '../storage/level/database.js';
+import type { EventStore, RoomRecord, StoredEvent } from '../storage/level/events.js';
+import type { StateGroupStore } from '../storage/level/state-groups.js';
+import type { StreamCounter } from '../storage/level/stream.js';
+import type { Notifier } from '../sync/notifier.js';
+import { authEventKeys } from './auth-events.js';
+import { AuthError } from './auth-error.js';
+import { checkEventAuth } from './auth-rules.js';
+import { stateKey, type PDU, type StateKey, type StateLookup } from './event.js';
+import {
+  EventTooLargeError, finishEvent, type PDUFields, roomIdFromCreateEventId, type EventDraft, type ServerIdentity,
+} from './event-factory.js';
+import { userPowerLevel } from './power-levels.js';
+import { redactEvent } from './redaction.js';
+import { getRoomVersion, type RoomVersion } from './room-versions.js';
+
+/** A room's current state, kept in memory while the process runs. */
+export interface LoadedRoom {
+  readonly roomId: string;
+  readonly version: RoomVersion;
+  record: RoomRecord;
+  readonly state: Map<StateKey, StoredEvent>;
+  /** Users whose current membership is `join`, on any server. */
+  readonly joined: Set<string>;
+}
+
+export interface SendOptions {
+  txn?: { device_id: string; txn_id: string };
+  /** For m.room.redaction: the stored event it redacts, loaded by the caller. */
+  redactionTarget?: StoredEvent;
+}
+
+export interface RoomServiceDeps {
+  db: Database;
+  events: EventStore;
+  groups: StateGroupStore;
+  stream: StreamCounter;
+  notifier: Notifier;
+  identity: ServerIdentity;
+  log: Logger;
+}
+
+/** A pending change: the events built so far and the writes that store them. */
+export interface Pending {
+  stored: StoredEvent[];
+  ops: WriteOp[];
+  notifyUsers: Set<string>;
+}
+
+/**
+ * The rooms engine: builds events on top of a room's current state, checks each against the
+ * full authorization rules with its auth events, and stores it durably before anyone sees it.
+ *
+ * Building is synchronous from the moment the room is loaded until the write is queued, so
+ * events of one room never interleave and no lock is needed.
+ */
+export class RoomService {
+  private readonly loaded = new Map<string, Promise<LoadedRoom | undefined>>();
+
+  constructor(private readonly deps: RoomServiceDeps) {}
+
+  get serverName(): string {
+    return this.deps.identity.serverName;
+  }
+
+  isLocalUser(userId: string): boolean {
+    return userId.endsWith(':' + this.serverName) && userId.startsWith('@');
+  }
+
+  getRoom(roomId: string): Promise<LoadedRoom | undefined> {
+    let room = this.loaded.get(roomId);
+    if (!room) {
+      room = this.loadRoom(roomId);
+      this.loaded.set(roomId, room);
+      room.then((r) => { if (!r) this.loaded.delete(roomId); }, () => this.loaded.delete(roomId));
+    }
+    return room;
+  }
+
+  async requireRoom(roomId: string): Promise<LoadedRoom> {
+    const room = await this.getRoom(roomId);
+    if (!room) throw notFound(`Unknown room ${roomId}`);
+    return room;
+  }
+
+  private async loadRoom(roomId: string): Promise<LoadedRoom | undefined> {
+    const record = await this.deps.events.getRoom(roomId);
+    if (!record) return undefined;
+    const version = getRoomVersion(record.version);
+    if (!version) throw new Error(`room ${roomId} has unknown version ${record.version}`);
+    const ids = await this.deps.groups.resolve(record.current_sg);
+    const events = await this.deps.events.getEvents([...ids.values()]);
+    const state = new Map<StateKey, StoredEvent>();
+    const joined = new Set<string>();
+    for (const event of events) {
+      if (!event) continue;
+      state.set(stateKey(event.pdu.type, event.pdu.state_key!), event);
+      if (event.pdu.type === 'm.room.member' && event.pdu.content.membership === 'join') {
+        joined.add(event.pdu.state_key!);
+      }
+    }
+    return { roomId, version, record, state, joined };
+  }
+
+  /** Looks up current state as PDUs, for auth checks and power levels. */
+  lookup(room: LoadedRoom): StateLookup {
+    return (type, key) => room.state.get(stateKey(type, key))?.pdu;
+  }
+
+  stateEvent(room: LoadedRoom, type: string, key = ''): StoredEvent | undefined {
+    return room.state.get(stateKey(type, key));
+  }
+
+  membership(room: LoadedRoom, userId: string): string | undefined {
+    const content = room.state.get(stateKey('m.room.member', userId))?.pdu.content;
+    return typeof content?.membership === 'string' ? content.membership : undefined;
+  }
+
+  powerLevel(room: LoadedRoom, userId: string): number {
+    return userPowerLevel(userId, this.lookup(room), room.version);
+  }
+
+  /** Builds, authorizes and sends one event; resolves once it is on disk. */
+  async sendEvent(roomId: string, draft: EventDraft, options: SendOptions = {}):
+    Promise<StoredEvent> {
+    const room = await this.requireRoom(roomId);
+    if (draft.redacts !== undefined && !options.redactionTarget) {
+      const target = await this.deps.events.getEvent(draft.redacts);
+      if (target) options = { ...options, redactionTarget: target };
+    }
+    const pending: Pending = { stored: [], ops: [], notifyUsers: new Set() };
+    const stored = this.buildEvent(room, draft, pending, options);
+    await this.commit(pending, room.roomId);
+    return stored;
+  }
+
+  /** Writes what was built (with the stream counter) and then wakes the readers. */
+  async commit(pending: Pending, roomId: string): Promise<void> {
+    pending.ops.push(this.deps.stream.counterOp());
+    await this.deps.db.write(pending.ops);
+    const last = pending.stored[pending.stored.length - 1];
+    if (last) this.deps.stream.markDurable(last.pos);
+    this.deps.notifier.notify({ roomId, userIds: pending.notifyUsers });
+  }
+
+  /**
+   * Builds one event on the room's current state and applies it in memory, adding its writes
+   * to `pending`. Throws M_FORBIDDEN (with the failed rule) if the auth rules refuse it.
+   */
+  buildEvent(room: LoadedRoom, draft: EventDraft, pending: Pending, options: SendOptions = {}):
+    StoredEvent {
+    const version = room.version;
+    const isCreate = draft.type === 'm.room.create' && draft.state_key === '';
+    const authKeys = authEventKeys(draft, version);
+    const authEvents = new Map<StateKey, PDU>();
+    const authEventIds: string[] = [];
+    for (const [type, key] of authKeys) {
+      const event = room.state.get(stateKey(type, key));
+      if (!event) continue;
+      authEvents.set(stateKey(type, key), event.pdu);
+      authEventIds.push(event.event_id);
+    }
+    // v12 names the create event through the room ID; the auth rules still need to read it.
+    const create = room.state.get(stateKey('m.room.create', ''));
+    if (create && version.roomIdFromCreate) {
+      authEvents.set(stateKey('m.room.create', ''), create.pdu);
+    }
+
+    const fields: PDUFields = {
+      type: draft.type,
+      sender: draft.sender,
+      content: draft.content,
+      origin_server_ts: Date.now(),
+      depth: room.record.depth + 1,
+      prev_events: [...room.record.extremities],
+      auth_events: authEventIds,
+    };
+    if (!(isCreate && version.roomIdFromCreate)) fields.room_id = room.roomId;
+    if (draft.state_key !== undefined) fields.state_key = draft.state_key;
+    if (draft.redacts !== undefined) {
+      if (version.redactsInContent) fields.content = { ...draft.content, redacts: draft.redacts };
+      else fields.redacts = draft.redacts;
+    }
+
+    let finished: { pdu: PDU; eventId: string };
+    try {
+      finished = finishEvent(fields, version, this.deps.identity);
+      checkEventAuth(finished.pdu, (type, key) => authEvents.get(stateKey(type, key)), version);
+    } catch (err) {
+      if (err instanceof AuthError) throw forbidden(err.reason);
+      if (err instanceof EventTooLargeError) throw new MatrixError('M_TOO_LARGE', err.message);
+      throw err;
+    }
+    return this.applyEvent(room, finished.pdu, finished.eventId, pending, options);
+  }
+
+  private applyEvent(room: LoadedRoom, pdu: PDU, eventId: string, pending: Pending,
+    options: SendOptions): StoredEvent {
+    const pos = this.deps.stream.allocate();
+    const record = room.record;
+    const stored: StoredEvent = {
+      event_id: eventId, room_id: room.roomId, pdu, pos,
+      sg_before: record.current_sg, sg_after: record.current_sg,
+    };
+    if (options.txn) stored.txn = options.txn;
+
+    if (pdu.state_key !== undefined) {
+      const key = stateKey(pdu.type, pdu.state_key);
+      const replaced = room.state.get(key);
+      if (replaced) {
+        stored.prev_content = replaced.pdu.content;
+        stored.prev_sender = replaced.pdu.sender;
+        stored.replaces_state = replaced.event_id;
+      }
+      room.state.set(key, stored);
+      const ids = new Map<StateKey, string>();
+      for (const [k, e] of room.state) ids.set(k, e.event_id);
+      const prevGroup = record.current_sg === 0 ? null : record.current_sg;
+      const group = this.deps.groups.createGroup(prevGroup, { [key]: eventId }, ids);
+      pending.ops.push(group.op);
+      stored.sg_after = group.id;
+      record.current_sg = group.id;
+      if (pdu.type === 'm.room.member') this.applyMembership(room, stored, pending);
+    }
+
+    if (options.redactionTarget) {
+      this.applyRedaction(room, options.redactionTarget, stored, pending);
+    }
+
+    record.depth = pdu.depth;
+    record.extremities = [eventId];
+    pending.ops.push(...this.deps.events.putEventOps(stored), this.deps.events.putRoomOp(record));
+    pending.stored.push(stored);
+    return stored;
+  }
+
+  private applyMembership(room: LoadedRoom, stored: StoredEvent, pending: Pending): void {
+    const userId = stored.pdu.state_key!;
+    const membership = String(stored.pdu.content.membership);
+    if (membership === 'join') room.joined.add(userId);
+    else room.joined.delete(userId);
+    if (!this.isLocalUser(userId)) return;
+    pending.notifyUsers.add(userId);
+    pending.ops.push(this.deps.events.putMembershipOp(userId, {
+      room_id: room.roomId, membership, event_id: stored.event_id, pos: stored.pos,
+    }));
+  }
+
+  /**
+   * Applies a redaction to its target. The stored copy is replaced by its redacted form, as
+   * every server must serve it from then on.
+   */
+  private applyRedaction(room: LoadedRoom, target: StoredEvent, redaction: StoredEvent,
+    pending: Pending): void {
+    if (target.room_id !== room.roomId) return;
+    const current = target.pdu.state_key === undefined ? undefined
+      : room.state.get(stateKey(target.pdu.type, target.pdu.state_key));
+    // Keep one object per event: the copy in current state is the one later reads see.
+    const live = current?.event_id === target.event_id ? current : target;
+    live.pdu = redactEvent(live.pdu, room.version);
+    live.redacted_by = redaction.event_id;
+    live.redacted_because = {
+      event_id: redaction.event_id, type: redaction.pdu.type, sender: redaction.pdu.sender,
+      origin_server_ts: redaction.pdu.origin_server_ts, content: redaction.pdu.content,
+      room_id: room.roomId, redacts: live.event_id,
+    };
+    pending.ops.push(this.deps.events.updateEventOp(live));
+  }
+
+  /**
+   * Builds a room's create event and the in-memory room around it. Before v12 the room ID is
+   * random; from v12 it is the create event's reference hash, so it is known only afterwards.
+   */
+  startRoom(version: RoomVersion, creator: string, content: Record<string, unknown>,
+    pending: Pending): LoadedRoom {
+    const fields: PDUFields = {
+      type: 'm.room.create', state_key: '', sender: creator, content,
+      origin_server_ts: Date.now(), depth: 1, prev_events: [], auth_events: [],
+    };
+    if (!version.roomIdFromCreate) fields.room_id = this.generateRoomId();
+    let finished: { pdu: PDU; eventId: string };
+    try {
+      finished = finishEvent(fields, version, this.deps.identity);
+      checkEventAuth(finished.pdu, () => undefined, version);
+    } catch (err) {
+      if (err instanceof AuthError) throw forbidden(err.reason);
+      if (err instanceof EventTooLargeError) throw new MatrixError('M_TOO_LARGE', err.message);
+      throw err;
+    }
+    const roomId = fields.room_id ?? roomIdFromCreateEventId(finished.eventId);
+    const record: RoomRecord = {
+      room_id: roomId, version: version.id, creator, created_ts: Date.now(),
+      current_sg: 0, extremities: [], depth: 0,
+    };
+    const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set() };
+    this.applyEvent(room, finished.pdu, finished.eventId, pending, {});
+    return room;
+  }
+
+  /** Registers a room built in memory so later calls find it. */
+  adoptRoom(room: LoadedRoom): void {
+    this.loaded.set(room.roomId, Promise.resolve(room));
+  }
+
+  /** A fresh room ID (versions before 12; v12 derives it from the create event). */
+  generateRoomId(): string {
+    return '!' + randomBytes(12).toString('base64url') + ':' + this.serverName;
+  }
+}

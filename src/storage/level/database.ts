@@ -1,0 +1,74 @@
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import { DurableWriter, type WriteOp } from './durable-writer.js';
+
+export type { WriteOp };
+
+export interface RangeOptions {
+  /** Keys strictly after this one (defaults to the prefix itself). */
+  after?: string;
+  /** Keys strictly before this one (defaults to the end of the prefix). */
+  before?: string;
+  reverse?: boolean;
+  limit?: number;
+}
+
+/**
+ * One LevelDB holding every store, each under its own key prefix, with JSON values.
+ * Reads go straight to LevelDB; writes go through the DurableWriter so concurrent
+ * writers share one fsync.
+ */
+export class Database {
+  readonly writer: DurableWriter;
+
+  private constructor(readonly level: Level<string, unknown>) {
+    this.writer = new DurableWriter(level);
+  }
+
+  static async open(dir: string): Promise<Database> {
+    await mkdir(dir, { recursive: true });
+    const level = new Level<string, unknown>(dir, { valueEncoding: 'json' });
+    await level.open();
+    return new Database(level);
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await this.level.get(key)) as T | undefined;
+  }
+
+  async getMany<T>(keys: string[]): Promise<Array<T | undefined>> {
+    if (keys.length === 0) return [];
+    return (await this.level.getMany(keys)) as Array<T | undefined>;
+  }
+
+  /** Entries whose key starts with `prefix`, in key order (or reversed). */
+  async range<T>(prefix: string, options: RangeOptions = {}): Promise<Array<[string, T]>> {
+    const out: Array<[string, T]> = [];
+    const iterator = this.level.iterator({
+      gt: options.after ?? prefix,
+      lt: options.before ?? prefix + '\uffff',
+      reverse: options.reverse ?? false,
+      limit: options.limit ?? -1,
+    });
+    try {
+      for await (const [key, value] of iterator) out.push([key, value as T]);
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  write(ops: WriteOp[]): Promise<void> {
+    return this.writer.write(ops);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.drain();
+    await this.level.close();
+  }
+}
+
+/** Fixed-width decimal so that stream positions sort as numbers in key order. */
+export function posKey(pos: number): string {
+  return pos.toString().padStart(15, '0');
+}

@@ -1,0 +1,120 @@
+import type { PDU } from '../../rooms/event.js';
+import { posKey, type Database, type WriteOp } from './database.js';
+
+/** An event as stored: the PDU plus what this server knows about it. */
+export interface StoredEvent {
+  event_id: string;
+  room_id: string;
+  pdu: PDU;
+  /** Global stream position; orders the timeline and /sync. */
+  pos: number;
+  /** State group before and after this event (equal for non-state events). */
+  sg_before: number;
+  sg_after: number;
+  /** For state events: the content and sender of the state this event replaced. */
+  prev_content?: Record<string, unknown>;
+  prev_sender?: string;
+  replaces_state?: string;
+  /** Set when a redaction of this event has been applied; `pdu` is then the redacted form. */
+  redacted_by?: string;
+  /** The redaction itself, in client format, for unsigned.redacted_because. */
+  redacted_because?: Record<string, unknown>;
+  /** The sender's device and transaction ID, echoed in unsigned.transaction_id to that device. */
+  txn?: { device_id: string; txn_id: string };
+}
+
+export interface RoomRecord {
+  room_id: string;
+  version: string;
+  creator: string;
+  created_ts: number;
+  current_sg: number;
+  extremities: string[];
+  depth: number;
+}
+
+export interface MembershipRecord {
+  room_id: string;
+  membership: string;
+  event_id: string;
+  pos: number;
+}
+
+const EVENT = 'ev:';
+const TIMELINE = 'tl:';
+const ROOM = 'room:';
+const MEMBERSHIP = 'mem:';
+
+/** Events, per-room timelines, room records and each user's memberships. */
+export class EventStore {
+  constructor(private readonly db: Database) {}
+
+  getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    return this.db.get<StoredEvent>(EVENT + eventId);
+  }
+
+  getEvents(eventIds: string[]): Promise<Array<StoredEvent | undefined>> {
+    return this.db.getMany<StoredEvent>(eventIds.map((id) => EVENT + id));
+  }
+
+  putEventOps(event: StoredEvent): WriteOp[] {
+    return [
+      { type: 'put', key: EVENT + event.event_id, value: event },
+      { type: 'put', key: `${TIMELINE}${event.room_id}\u0000${posKey(event.pos)}`,
+        value: event.event_id },
+    ];
+  }
+
+  /** Rewrites an event in place (used when a redaction is applied). */
+  updateEventOp(event: StoredEvent): WriteOp {
+    return { type: 'put', key: EVENT + event.event_id, value: event };
+  }
+
+  /**
+   * Event IDs of a room's timeline between two stream positions (exclusive), oldest first
+   * unless `backwards`.
+   */
+  async timeline(roomId: string, options: { from?: number; to?: number; backwards?: boolean;
+    limit?: number }): Promise<Array<{ pos: number; event_id: string }>> {
+    const prefix = `${TIMELINE}${roomId}\u0000`;
+    const rows = await this.db.range<string>(prefix, {
+      after: options.from === undefined ? undefined : prefix + posKey(options.from),
+      before: options.to === undefined ? undefined : prefix + posKey(options.to),
+      reverse: options.backwards ?? false,
+      limit: options.limit,
+    });
+    return rows.map(([key, eventId]) => ({
+      pos: Number(key.slice(prefix.length)), event_id: eventId,
+    }));
+  }
+
+  getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    return this.db.get<RoomRecord>(ROOM + roomId);
+  }
+
+  async listRoomIds(): Promise<string[]> {
+    return (await this.db.range(ROOM)).map(([key]) => key.slice(ROOM.length));
+  }
+
+  putRoomOp(room: RoomRecord): WriteOp {
+    return { type: 'put', key: ROOM + room.room_id, value: room };
+  }
+
+  putMembershipOp(userId: string, record: MembershipRecord): WriteOp {
+    return { type: 'put', key: `${MEMBERSHIP}${userId}\u0000${record.room_id}`, value: record };
+  }
+
+  deleteMembershipOp(userId: string, roomId: string): WriteOp {
+    return { type: 'del', key: `${MEMBERSHIP}${userId}\u0000${roomId}` };
+  }
+
+  getMembership(userId: string, roomId: string): Promise<MembershipRecord | undefined> {
+    return this.db.get<MembershipRecord>(`${MEMBERSHIP}${userId}\u0000${roomId}`);
+  }
+
+  /** Every room a local user has a membership in (join, invite, leave, ban, knock). */
+  async memberships(userId: string): Promise<MembershipRecord[]> {
+    return (await this.db.range<MembershipRecord>(`${MEMBERSHIP}${userId}\u0000`))
+      .map(([, record]) => record);
+  }
+}

@@ -1,0 +1,48 @@
+import { posKey, type Database, type WriteOp } from './database.js';
+
+export interface ReceiptRecord {
+  room_id: string;
+  receipt_type: string;
+  user_id: string;
+  event_id: string;
+  ts: number;
+  thread_id?: string;
+  pos: number;
+}
+
+const RECEIPT = 'rc:';
+const STREAM = 'rcpos:';
+
+/** Read receipts, the latest per room, type, thread and user, with a per-room stream. */
+export class ReceiptStore {
+  constructor(private readonly db: Database) {}
+
+  private key(r: Pick<ReceiptRecord, 'room_id' | 'receipt_type' | 'user_id' | 'thread_id'>) {
+    return `${RECEIPT}${r.room_id}\u0000${r.receipt_type}\u0000${r.thread_id ?? ''}\u0000${r.user_id}`;
+  }
+
+  get(r: Pick<ReceiptRecord, 'room_id' | 'receipt_type' | 'user_id' | 'thread_id'>):
+    Promise<ReceiptRecord | undefined> {
+    return this.db.get<ReceiptRecord>(this.key(r));
+  }
+
+  putOps(record: ReceiptRecord, previous?: ReceiptRecord): WriteOp[] {
+    const ops: WriteOp[] = [
+      { type: 'put', key: this.key(record), value: record },
+      { type: 'put', key: `${STREAM}${record.room_id}\u0000${posKey(record.pos)}`,
+        value: this.key(record) },
+    ];
+    if (previous) {
+      ops.push({ type: 'del', key: `${STREAM}${record.room_id}\u0000${posKey(previous.pos)}` });
+    }
+    return ops;
+  }
+
+  /** Receipts in a room changed after `since` (all of them when since is 0). */
+  async changedSince(roomId: string, since: number): Promise<ReceiptRecord[]> {
+    const prefix = `${STREAM}${roomId}\u0000`;
+    const rows = await this.db.range<string>(prefix, { after: prefix + posKey(since) });
+    const records = await this.db.getMany<ReceiptRecord>(rows.map(([, key]) => key));
+    return records.filter((r): r is ReceiptRecord => r !== undefined);
+  }
+}
