@@ -1,6 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Homeserver } from '../homeserver.js';
 import { ClientApi } from './context.js';
+import { mountKeys } from './keys.js';
+import { mountDevices } from './devices.js';
+import { mountToDevice } from './to-device.js';
+import { mountProfile } from './profile.js';
+import { mountDirectory } from './directory.js';
+import { mountUserDirectory } from './user-directory.js';
+import { mountPushRules } from './push-rules.js';
+import { mountAccountData } from './account-data.js';
+import { mountTypingAndReceipts } from './typing-receipts.js';
+import { mountFilters } from './filters.js';
 import { mountCreateRoom } from './create-room.js';
 import { mountLogin } from './login.js';
 import { mountMembership } from './membership.js';
@@ -17,5 +27,15 @@ export function mountClientApi(app: FastifyInstance, hs: Homeserver): ClientApi 
   mountCreateRoom(api);
   mountMembership(api);
   mountSend(api);
+  mountKeys(api);
+  mountDevices(api);
+  mountToDevice(api);
+  mountProfile(api);
+  mountDirectory(api);
+  mountUserDirectory(api);
+  mountPushRules(api);
+  mountAccountData(api);
+  mountTypingAndReceipts(api);
+  mountFilters(api);
   return api;
 }

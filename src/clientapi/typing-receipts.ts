@@ -1,0 +1,4 @@
+import type { ClientApi } from './context.js';
+
+/** Placeholder until this endpoint family is written; mounts nothing. */
+export function mountTypingAndReceipts(_api: ClientApi): void {}
