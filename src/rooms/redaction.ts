@@ -1,7 +1,8 @@
 /**
- * The redaction algorithm (rooms/v6 "Redactions", rooms/v8, rooms/v9, rooms/v11): strips an event down
- * to the keys that carry protocol meaning, so that it still hashes, signs and authorises the
- * same way after its sender's content is gone. `unsigned` is not in any list and is removed.
+ * The redaction algorithm (rooms/v6 "Redactions", rooms/v8, rooms/v9, rooms/v11): strips an
+ * event down to the keys that carry protocol meaning, so that it still hashes, signs and
+ * authorises the same way after its sender's content is gone. `unsigned` is in no version's
+ * list, so it is removed; top-level `redacts` (v6-v10) is not in the list either.
  */
 import type { PDU } from './event.js';
 import type { RoomVersion } from './room-versions.js';

@@ -3,7 +3,7 @@
 import t from 'tap';
 
 import {
-  ALICE, ALL_VERSIONS, BOB, CAROL, RoomBuilder, roomWith, runAuthCases, setLevels, versionsFrom,
+  ALICE, ALL_VERSIONS, BOB, CAROL, RoomBuilder, roomWith, runAuthCases, setLevels,
   type AuthCase,
 } from './builders.js';
 
