@@ -15,7 +15,9 @@ import { mountCreateRoom } from './create-room.js';
 import { mountLogin } from './login.js';
 import { mountMembership } from './membership.js';
 import { mountRegister } from './register.js';
+import { mountRoomRead } from './room-read.js';
 import { mountSend } from './send.js';
+import { mountSync } from './sync.js';
 import { mountServerInfo } from './server-info.js';
 
 /** Mounts the Client-Server API, one file per endpoint family. */
@@ -27,6 +29,8 @@ export function mountClientApi(app: FastifyInstance, hs: Homeserver): ClientApi 
   mountCreateRoom(api);
   mountMembership(api);
   mountSend(api);
+  mountRoomRead(api);
+  mountSync(api);
   mountKeys(api);
   mountDevices(api);
   mountToDevice(api);

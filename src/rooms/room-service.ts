@@ -123,6 +123,11 @@ export class RoomService {
     return userPowerLevel(userId, this.lookup(room), room.version);
   }
 
+  /** The state (type and state key to event ID) just before a stored event. */
+  stateIdsAt(event: StoredEvent, after = false) {
+    return this.deps.groups.resolve(after ? event.sg_after : event.sg_before);
+  }
+
   /** Builds, authorizes and sends one event; resolves once it is on disk. */
   async sendEvent(roomId: string, draft: EventDraft, options: SendOptions = {}):
     Promise<StoredEvent> {
@@ -188,7 +193,8 @@ export class RoomService {
     let finished: { pdu: PDU; eventId: string };
     try {
       finished = finishEvent(fields, version, this.deps.identity);
-      checkEventAuth(finished.pdu, (type, key) => authEvents.get(stateKey(type, key)), version);
+      checkEventAuth(finished.pdu, (type, key) => authEvents.get(stateKey(type, key)), version,
+        { createEventId: create?.event_id });
     } catch (err) {
       if (err instanceof AuthError) throw forbidden(err.reason);
       if (err instanceof EventTooLargeError) throw new MatrixError('M_TOO_LARGE', err.message);

@@ -1,0 +1,114 @@
+import { MatrixError } from '../http/errors.js';
+import { e2eeSyncSection } from '../sync/e2ee-section.js';
+import { parseFilter, type SyncFilter } from '../sync/filter.js';
+import { invitedRoom, joinedRoom, leftRoom, roomAllowed, type SyncRequest } from '../sync/sync-rooms.js';
+import { formatSyncToken, parseSyncToken } from '../sync/tokens.js';
+import type { AccountDataRecord } from '../storage/level/account-data.js';
+import { pushRulesFor } from './push-rules.js';
+import type { AuthedRequest, ClientApi } from './context.js';
+import { queryInteger } from './validate.js';
+
+type Json = Record<string, unknown>;
+
+/** Long-polls are capped so a proxy or a client timeout does not cut them first. */
+const MAX_TIMEOUT_MS = 60_000;
+
+export function mountSync(api: ClientApi): void {
+  const { hs } = api;
+
+  async function loadFilter(req: AuthedRequest): Promise<SyncFilter> {
+    const param = req.query.filter;
+    if (!param) return parseFilter({});
+    let json: unknown;
+    if (param.startsWith('{')) {
+      try {
+        json = JSON.parse(param);
+      } catch {
+        throw new MatrixError('M_INVALID_PARAM', "'filter' is not valid JSON");
+      }
+    } else {
+      json = await hs.filters.get(req.user.userId, param);
+      if (!json) throw new MatrixError('M_INVALID_PARAM', `Unknown filter ${param}`);
+    }
+    return parseFilter(json as Json);
+  }
+
+  /** True when something for this user may have happened after `since`. */
+  function pendingChanges(since: number, typingSince: number, rooms: Set<string>): boolean {
+    if (hs.stream.durable > since) return true;
+    for (const roomId of rooms) if (hs.typing.changedSince(roomId, typingSince)) return true;
+    return false;
+  }
+
+  // GET /sync
+  api.authed('GET', '/sync', async (req) => {
+    const filter = await loadFilter(req);
+    const token = req.query.since ? parseSyncToken(req.query.since) : undefined;
+    const fullState = req.query.full_state === 'true';
+    const timeout = Math.min(queryInteger(req.query.timeout, 'timeout') ?? 0, MAX_TIMEOUT_MS);
+    const userId = req.user.userId;
+
+    let memberships = await hs.events.memberships(userId);
+    if (token && !fullState && timeout > 0) {
+      const joined = new Set(memberships.filter((m) => m.membership === 'join').map((m) => m.room_id));
+      if (!pendingChanges(token.pos, token.typing, joined)) {
+        const abort = new AbortController();
+        req.raw.raw.once('close', () => abort.abort());
+        await hs.notifier.wait(userId, joined, timeout, abort.signal);
+        memberships = await hs.events.memberships(userId);
+      }
+    }
+
+    const sync: SyncRequest = {
+      hs, user: req.user, since: token?.pos, typingSince: token?.typing,
+      upTo: hs.stream.durable, fullState, filter, now: Date.now(),
+    };
+    const since = sync.since ?? 0;
+    const accountData = await (sync.since === undefined
+      ? hs.accountData.all(userId) : hs.accountData.changedSince(userId, since));
+    const global: Json[] = [];
+    const perRoom = new Map<string, Json[]>();
+    for (const record of accountData.filter((r: AccountDataRecord) => r.pos <= sync.upTo)) {
+      const event = { type: record.type, content: record.content };
+      if (record.room_id === '') global.push(event);
+      else perRoom.set(record.room_id, [...(perRoom.get(record.room_id) ?? []), event]);
+    }
+    if (sync.since === undefined && !global.some((e) => e.type === 'm.push_rules')) {
+      global.push({ type: 'm.push_rules', content: await pushRulesFor(hs, userId) });
+    }
+
+    const join: Json = {};
+    const invite: Json = {};
+    const knock: Json = {};
+    const leave: Json = {};
+    for (const record of memberships) {
+      if (record.pos > sync.upTo || !roomAllowed(filter, record.room_id)) continue;
+      const room = await hs.rooms.getRoom(record.room_id);
+      if (!room) continue;
+      const changed = sync.since === undefined || record.pos > sync.since;
+      if (record.membership === 'join') {
+        const entry = await joinedRoom(sync, room, record, perRoom.get(room.roomId) ?? []);
+        if (entry) join[room.roomId] = entry;
+      } else if (record.membership === 'invite' && changed) {
+        invite[room.roomId] = invitedRoom(sync, room);
+      } else if (record.membership === 'knock' && changed) {
+        knock[room.roomId] = invitedRoom(sync, room);
+      } else if ((record.membership === 'leave' || record.membership === 'ban') && changed
+        && (sync.since !== undefined || filter.room?.include_leave)) {
+        leave[room.roomId] = await leftRoom(sync, room, record);
+      }
+    }
+
+    const e2ee = await e2eeSyncSection(hs, userId, req.user.deviceId, since, sync.upTo);
+    return {
+      next_batch: formatSyncToken({ pos: sync.upTo, typing: hs.typing.serial }),
+      rooms: { join, invite, knock, leave },
+      account_data: { events: global },
+      presence: { events: [] },
+      to_device: e2ee.to_device,
+      device_lists: e2ee.device_lists,
+      device_one_time_keys_count: e2ee.device_one_time_keys_count,
+      device_unused_fallback_key_types: e2ee.device_unused_fallback_key_types,
+    };
+  });
+}

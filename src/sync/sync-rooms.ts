@@ -1,0 +1,188 @@
+import type { Requester } from '../clientapi/context.js';
+import { toClientEvent, toStrippedState } from '../clientapi/client-event.js';
+import type { Homeserver } from '../homeserver.js';
+import type { LoadedRoom } from '../rooms/room-service.js';
+import type { MembershipRecord, StoredEvent } from '../storage/level/events.js';
+import { matchesEventFilter, type SyncFilter } from './filter.js';
+import { formatPageToken } from './tokens.js';
+
+type Json = Record<string, unknown>;
+
+/** What one /sync call is assembling: who asks, from where, up to where. */
+export interface SyncRequest {
+  hs: Homeserver;
+  user: Requester;
+  since: number | undefined;
+  typingSince: number | undefined;
+  upTo: number;
+  fullState: boolean;
+  filter: SyncFilter;
+  now: number;
+}
+
+/** Types shown to an invitee before joining (client-server API, "Stripped state"). */
+const INVITE_STATE = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar',
+  'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+
+function timelineLimit(filter: SyncFilter): number {
+  const limit = filter.room?.timeline?.limit;
+  return typeof limit === 'number' && limit >= 0 ? Math.min(limit, 500) : 10;
+}
+
+function roomAllowed(filter: SyncFilter, roomId: string): boolean {
+  const room = filter.room;
+  if (room?.not_rooms?.includes(roomId)) return false;
+  if (room?.rooms && !room.rooms.includes(roomId)) return false;
+  return true;
+}
+
+/**
+ * The timeline of one room between two stream positions: the latest `limit` events after
+ * `since` (or from the start), with `limited` when older ones were left out.
+ */
+async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | undefined,
+  upTo: number) {
+  const limit = timelineLimit(req.filter);
+  const wanted: StoredEvent[] = [];
+  let limited = false;
+  let cursor = upTo + 1;
+  let lowest = upTo;
+  while (wanted.length < limit) {
+    const rows = await req.hs.events.timeline(room.roomId,
+      { from: since, to: cursor, backwards: true, limit: limit * 2 });
+    if (rows.length === 0) break;
+    const events = await req.hs.events.getEvents(rows.map((r) => r.event_id));
+    for (const event of events) {
+      if (!event) continue;
+      cursor = event.pos;
+      if (!matchesEventFilter(req.filter.room?.timeline ?? {}, event.pdu.type, event.pdu.sender)) {
+        continue;
+      }
+      if (wanted.length === limit) { limited = true; break; }
+      wanted.push(event);
+      lowest = event.pos;
+    }
+    if (limited || rows.length < limit * 2) break;
+  }
+  if (!limited && wanted.length === limit && limit > 0) {
+    const older = await req.hs.events.timeline(room.roomId, { from: since, to: lowest, backwards: true, limit: 1 });
+    limited = older.length > 0;
+  }
+  wanted.reverse();
+  const first = wanted[0];
+  return {
+    events: wanted,
+    limited,
+    prev_batch: formatPageToken(first ? first.pos - 1 : upTo),
+  };
+}
+
+function stateFilterAllows(req: SyncRequest, event: StoredEvent, timelineSenders: Set<string>) {
+  const filter = req.filter.room?.state ?? {};
+  if (!matchesEventFilter(filter, event.pdu.type, event.pdu.sender)) return false;
+  if (filter.lazy_load_members && event.pdu.type === 'm.room.member') {
+    return event.pdu.state_key === req.user.userId || timelineSenders.has(event.pdu.state_key!);
+  }
+  return true;
+}
+
+/** m.typing and m.receipt events for a joined room. */
+async function ephemeral(req: SyncRequest, roomId: string, initial: boolean): Promise<Json[]> {
+  const out: Json[] = [];
+  const typingChanged = initial || req.typingSince === undefined
+    || req.hs.typing.changedSince(roomId, req.typingSince);
+  if (typingChanged) {
+    const users = req.hs.typing.typing(roomId);
+    if (users.length > 0 || !initial) out.push({ type: 'm.typing', content: { user_ids: users } });
+  }
+  const receipts = await req.hs.receipts.changedSince(roomId, initial ? 0 : req.since ?? 0);
+  const content: Record<string, Record<string, Record<string, Json>>> = {};
+  for (const receipt of receipts) {
+    if (receipt.pos > req.upTo) continue;
+    if (receipt.receipt_type === 'm.read.private' && receipt.user_id !== req.user.userId) continue;
+    const byType = (content[receipt.event_id] ??= {});
+    const byUser = (byType[receipt.receipt_type] ??= {});
+    byUser[receipt.user_id] = receipt.thread_id
+      ? { ts: receipt.ts, thread_id: receipt.thread_id } : { ts: receipt.ts };
+  }
+  if (Object.keys(content).length > 0) out.push({ type: 'm.receipt', content });
+  return out;
+}
+
+function summary(req: SyncRequest, room: LoadedRoom): Json {
+  let invited = 0;
+  const heroes: string[] = [];
+  for (const event of room.state.values()) {
+    if (event.pdu.type !== 'm.room.member') continue;
+    const membership = event.pdu.content.membership;
+    if (membership === 'invite') invited += 1;
+    if ((membership === 'join' || membership === 'invite') && event.pdu.state_key !== req.user.userId
+      && heroes.length < 5) heroes.push(event.pdu.state_key!);
+  }
+  return { 'm.heroes': heroes, 'm.joined_member_count': room.joined.size,
+    'm.invited_member_count': invited };
+}
+
+/** The `join` entry of one room, or undefined when nothing changed in it. */
+export async function joinedRoom(req: SyncRequest, room: LoadedRoom, record: MembershipRecord,
+  accountData: Json[]): Promise<Json | undefined> {
+  const initial = req.since === undefined || req.fullState || record.pos > req.since;
+  const timeline = await loadTimeline(req, room, initial ? undefined : req.since, req.upTo);
+  const eph = await ephemeral(req, room.roomId, initial);
+  if (!initial && timeline.events.length === 0 && eph.length === 0 && accountData.length === 0) {
+    return undefined;
+  }
+  const inTimeline = new Set(timeline.events.map((e) => e.event_id));
+  const senders = new Set(timeline.events.map((e) => e.pdu.sender));
+  const firstPos = timeline.events[0]?.pos ?? req.upTo + 1;
+  // State up to the timeline's start: all of it for a fresh view, else what changed since.
+  const state = [...room.state.values()].filter((e) => !inTimeline.has(e.event_id)
+    && e.pos < firstPos && (initial || (timeline.limited && e.pos > req.since!))
+    && stateFilterAllows(req, e, senders));
+  return {
+    summary: initial || timeline.events.some((e) => e.pdu.type === 'm.room.member')
+      ? summary(req, room) : {},
+    state: { events: state.map((e) => toClientEvent(e, req.user, req.now, false)) },
+    timeline: {
+      events: timeline.events.map((e) => toClientEvent(e, req.user, req.now, false)),
+      limited: timeline.limited,
+      prev_batch: timeline.prev_batch,
+    },
+    ephemeral: { events: eph },
+    account_data: { events: accountData },
+    unread_notifications: { highlight_count: 0, notification_count: 0 },
+  };
+}
+
+export function invitedRoom(req: SyncRequest, room: LoadedRoom): Json {
+  const events: Json[] = [];
+  for (const type of INVITE_STATE) {
+    const event = req.hs.rooms.stateEvent(room, type);
+    if (event) events.push(toStrippedState(event));
+  }
+  const member = req.hs.rooms.stateEvent(room, 'm.room.member', req.user.userId);
+  if (member) {
+    const inviter = req.hs.rooms.stateEvent(room, 'm.room.member', member.pdu.sender);
+    if (inviter) events.push(toStrippedState(inviter));
+    events.push(toStrippedState(member));
+  }
+  const key = member?.pdu.content.membership === 'knock' ? 'knock_state' : 'invite_state';
+  return { [key]: { events } };
+}
+
+/** The `leave` entry: the timeline up to the moment the user left. */
+export async function leftRoom(req: SyncRequest, room: LoadedRoom, record: MembershipRecord):
+  Promise<Json> {
+  const timeline = await loadTimeline(req, room, req.since, record.pos);
+  return {
+    state: { events: [] },
+    timeline: {
+      events: timeline.events.map((e) => toClientEvent(e, req.user, req.now, false)),
+      limited: timeline.limited,
+      prev_batch: timeline.prev_batch,
+    },
+    account_data: { events: [] },
+  };
+}
+
+export { roomAllowed };
