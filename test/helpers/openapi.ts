@@ -110,16 +110,30 @@ export class OpenApiValidator {
     const schema = (response.content as Node | undefined)?.['application/json'] as
       Node | undefined;
     if (!schema?.schema) {
-      // Declared without a JSON body (e.g. a redirect): nothing to validate the body against.
-      return { ok: true, errors: [], schemaFound: true, template: op.template };
+      // Declared without a body schema: an error is still a standard error ("Standard error
+      // response"); anything else (a redirect, say) has nothing to check against.
+      const errors = status >= 400 ? this.check(this.errorSchema, body) : [];
+      return { ok: errors.length === 0, errors, schemaFound: true, template: op.template };
     }
     const errors = this.check(schema.schema, body);
     return { ok: errors.length === 0, errors, schemaFound: true, template: op.template };
   }
 
+  /** The statuses the spec declares for the operation a concrete path matches. */
+  declaredStatuses(method: string, concretePath: string): number[] {
+    const op = this.match(method, concretePath);
+    return op ? Object.keys(op.responses).filter((k) => /^\d{3}$/.test(k)).map(Number) : [];
+  }
+
   /** The operation whose template matches, preferring the one with most literal segments. */
   match(method: string, concretePath: string): Operation | undefined {
     const path = concretePath.split('?')[0]!;
+    // Some templates end in a slash (/pushrules/) and servers accept both spellings.
+    const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    return this.matchExact(method, path) ?? this.matchExact(method, other);
+  }
+
+  private matchExact(method: string, path: string): Operation | undefined {
     const segments = path.split('/').map((s) => {
       try { return decodeURIComponent(s); } catch { return s; }
     });
