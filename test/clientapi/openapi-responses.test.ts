@@ -94,11 +94,15 @@ class CheckedSession {
 const v3 = (path: string) => `/_matrix/client/v3${path}`;
 const enc = encodeURIComponent;
 
-t.test('the validator understands the spec', async (t) => {
-  const spec = loadSpecValidator();
+const spec = loadSpecValidator();
+// Without the spec checked out there is nothing to validate against: say so and skip, except
+// in CI, where a missing spec must fail the run rather than pass it silently.
+const skip = !spec && process.env.CI !== 'true'
+  ? `Matrix spec not checked out at ${SPEC_DIR}` : false;
+
+t.test('the validator understands the spec', { skip }, async (t) => {
   if (!spec) {
-    if (process.env.CI === 'true') t.fail(`Matrix spec missing at ${SPEC_DIR} (required in CI)`);
-    else t.skip(`Matrix spec not checked out at ${SPEC_DIR}; skipping`);
+    t.fail(`Matrix spec missing at ${SPEC_DIR} (required when CI=true)`);
     return;
   }
   t.ok(spec.operationCount > 100, `loaded ${spec.operationCount} operations`);
@@ -133,11 +137,9 @@ t.test('the validator understands the spec', async (t) => {
     'an error body without errcode fails');
 });
 
-t.test('every response of a realistic session matches the spec', async (t) => {
-  const spec = loadSpecValidator();
+t.test('every response of a realistic session matches the spec', { skip }, async (t) => {
   if (!spec) {
-    if (process.env.CI === 'true') t.fail(`Matrix spec missing at ${SPEC_DIR} (required in CI)`);
-    else t.skip(`Matrix spec not checked out at ${SPEC_DIR}; skipping`);
+    t.fail(`Matrix spec missing at ${SPEC_DIR} (required when CI=true)`);
     return;
   }
   const server = await startTestServer(t);
