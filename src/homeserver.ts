@@ -47,7 +47,7 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
   const stream = await StreamCounter.open(db);
   const groups = await StateGroupStore.open(db);
   const events = new EventStore(db);
-  const notifier = new Notifier();
+  const notifier = new Notifier(() => stream.durable);
   const accountStore = new AccountStore(db);
   const rooms = new RoomService({
     db, events, groups, stream, notifier, identity, log: log.child({ module: 'rooms' }),

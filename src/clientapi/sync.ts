@@ -33,9 +33,14 @@ export function mountSync(api: ClientApi): void {
     return parseFilter(json as Json);
   }
 
-  /** True when something for this user may have happened after `since`. */
-  function pendingChanges(since: number, typingSince: number, rooms: Set<string>): boolean {
-    if (hs.stream.durable > since) return true;
+  /**
+   * True when something for this user happened after the token: an event in one of their
+   * rooms, a change addressed to them, or typing in one of their rooms. Changes elsewhere on
+   * the server do not end a long-poll.
+   */
+  function pendingChanges(userId: string, since: number, typingSince: number,
+    rooms: Set<string>): boolean {
+    if (hs.notifier.changedSince(userId, rooms, since)) return true;
     for (const roomId of rooms) if (hs.typing.changedSince(roomId, typingSince)) return true;
     return false;
   }
@@ -51,7 +56,7 @@ export function mountSync(api: ClientApi): void {
     let memberships = await hs.events.memberships(userId);
     if (token && !fullState && timeout > 0) {
       const joined = new Set(memberships.filter((m) => m.membership === 'join').map((m) => m.room_id));
-      if (!pendingChanges(token.pos, token.typing, joined)) {
+      if (!pendingChanges(userId, token.pos, token.typing, joined)) {
         const abort = new AbortController();
         req.raw.raw.once('close', () => abort.abort());
         await hs.notifier.wait(userId, joined, timeout, abort.signal);
