@@ -222,10 +222,12 @@ export class RoomService {
         stored.replaces_state = replaced.event_id;
       }
       room.state.set(key, stored);
-      const ids = new Map<StateKey, string>();
-      for (const [k, e] of room.state) ids.set(k, e.event_id);
       const prevGroup = record.current_sg === 0 ? null : record.current_sg;
-      const group = this.deps.groups.createGroup(prevGroup, { [key]: eventId }, ids);
+      const group = this.deps.groups.createGroup(prevGroup, { [key]: eventId }, () => {
+        const ids = new Map<StateKey, string>();
+        for (const [k, e] of room.state) ids.set(k, e.event_id);
+        return ids;
+      });
       pending.ops.push(group.op);
       stored.sg_after = group.id;
       record.current_sg = group.id;

@@ -51,7 +51,7 @@ t.test('state groups store deltas and resolve every group exactly after a restar
   for (let i = 0; i < 300; i++) {
     const key = stateKey('m.room.member', `@u${i % 120}:x`);
     current.set(key, `$e${i}`);
-    const { id, op } = groups.createGroup(prev, { [key]: `$e${i}` }, new Map(current));
+    const { id, op } = groups.createGroup(prev, { [key]: `$e${i}` }, () => new Map(current));
     await db.write([op]);
     expected.set(id, new Map(current));
     prev = id;

@@ -35,18 +35,23 @@ export class StateGroupStore {
 
   /**
    * Records the state after applying `delta` to group `prev` (null for an empty room);
-   * `full` must be that resulting state. Returns the new group's ID and its write.
+   * `full` gives that resulting state, and is called only when a snapshot is due, so a
+   * state change in a big room does not copy the whole map. Returns the group's ID and write.
    */
-  createGroup(prev: number | null, delta: Record<StateKey, string>, full: StateMap):
+  createGroup(prev: number | null, delta: Record<StateKey, string>, full: () => StateMap):
     { id: number; op: WriteOp } {
     const id = this.nextId++;
     const prevChain = prev === null ? SNAPSHOT_EVERY : (this.chainLength.get(prev) ?? SNAPSHOT_EVERY);
     const snapshot = prevChain + 1 >= SNAPSHOT_EVERY;
-    const record: GroupRecord = snapshot
-      ? { prev: null, chain: 0, entries: Object.fromEntries(full) }
-      : { prev, chain: prevChain + 1, entries: delta };
+    let record: GroupRecord;
+    if (snapshot) {
+      const map = full();
+      record = { prev: null, chain: 0, entries: Object.fromEntries(map) };
+      this.remember(id, map);
+    } else {
+      record = { prev, chain: prevChain + 1, entries: delta };
+    }
     this.chainLength.set(id, record.chain);
-    this.remember(id, full);
     return { id, op: { type: 'put', key: groupKey(id), value: record } };
   }
 
