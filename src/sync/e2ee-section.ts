@@ -1,4 +1,6 @@
 import type { Homeserver } from '../homeserver.js';
+import { e2eKeyStore } from '../storage/level/e2e-keys.js';
+import { ToDeviceStore } from '../storage/level/to-device.js';
 
 /** The end-to-end encryption parts of a /sync response for one device. */
 export interface E2eeSection {
@@ -8,16 +10,95 @@ export interface E2eeSection {
   device_unused_fallback_key_types: string[];
 }
 
+/** Users joined to any room the user is joined to, the user included. */
+export async function usersSharingRooms(hs: Homeserver, userId: string): Promise<Set<string>> {
+  const users = new Set<string>([userId]);
+  for (const membership of await hs.events.memberships(userId)) {
+    if (membership.membership !== 'join') continue;
+    const room = await hs.rooms.getRoom(membership.room_id);
+    for (const member of room?.joined ?? []) users.add(member);
+  }
+  return users;
+}
+
 /**
- * Placeholder: answers with empty sections until the key store exists.
- * `since` is the client's stream position (0 on an initial sync), `upTo` the new one.
+ * One-time key counts per algorithm. signed_curve25519 is always present, 0 when none are
+ * left, so clients that only read that algorithm know to upload more.
  */
-export async function e2eeSyncSection(_hs: Homeserver, _userId: string, _deviceId: string,
-  _since: number, _upTo: number): Promise<E2eeSection> {
+export async function oneTimeKeyCounts(hs: Homeserver, userId: string, deviceId: string):
+  Promise<Record<string, number>> {
+  const counts = await e2eKeyStore(hs.db).oneTimeKeyCounts(userId, deviceId);
+  return { signed_curve25519: 0, ...counts };
+}
+
+/**
+ * Users whose device lists the client should refetch, and those it no longer shares a room
+ * with, between two stream positions (end-to-end encryption module, "Tracking the device
+ * list for a user"): key or device changes of users sharing a room, users who joined a
+ * shared room, and everyone in a room the user joined.
+ */
+export async function deviceListChanges(hs: Homeserver, userId: string, since: number,
+  upTo: number): Promise<{ changed: string[]; left: string[] }> {
+  const sharing = await usersSharingRooms(hs, userId);
+  const changed = new Set<string>();
+  for (const user of await e2eKeyStore(hs.db).changedUsers(since, upTo)) {
+    if (sharing.has(user)) changed.add(user);
+  }
+
+  const departed = new Set<string>();
+  for (const membership of await hs.events.memberships(userId)) {
+    const room = await hs.rooms.getRoom(membership.room_id);
+    if (!room) continue;
+    if (membership.membership !== 'join') {
+      // The user left this room in the window: its members may no longer share a room.
+      if (membership.pos > since && membership.pos <= upTo) {
+        for (const member of room.joined) departed.add(member);
+      }
+      continue;
+    }
+    const rows = await hs.events.timeline(room.roomId, { from: since, to: upTo + 1 });
+    const events = await hs.events.getEvents(rows.map((row) => row.event_id));
+    for (const event of events) {
+      if (!event || event.pdu.type !== 'm.room.member') continue;
+      const target = event.pdu.state_key!;
+      if (event.pdu.content.membership === 'join') {
+        if (target === userId) for (const member of room.joined) changed.add(member);
+        else changed.add(target);
+      } else {
+        departed.add(target);
+      }
+    }
+  }
+
+  const left = [...departed].filter((user) => !sharing.has(user) && user !== userId);
+  return { changed: [...changed].filter((user) => sharing.has(user)), left };
+}
+
+/**
+ * The e2ee parts of /sync for one device. `since` is the client's stream position (0 on an
+ * initial sync), `upTo` the new one. To-device messages at or below `since` have been
+ * acknowledged by this very request and are deleted (end-to-end encryption module,
+ * "Send-to-Device messaging": deleted once the client syncs with a later token).
+ */
+export async function e2eeSyncSection(hs: Homeserver, userId: string, deviceId: string,
+  since: number, upTo: number): Promise<E2eeSection> {
+  const keys = e2eKeyStore(hs.db);
+  const inbox = new ToDeviceStore(hs.db);
+
+  if (since > 0) {
+    const acknowledged = await inbox.acknowledgedOps(userId, deviceId, since);
+    if (acknowledged.length > 0) await hs.db.write(acknowledged);
+  }
+  const messages = await inbox.between(userId, deviceId, since, upTo);
+
+  // An initial sync has no "since" to compare against: clients query every key then.
+  const deviceLists = since > 0 ? await deviceListChanges(hs, userId, since, upTo)
+    : { changed: [], left: [] };
+
   return {
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: {},
-    device_unused_fallback_key_types: [],
+    to_device: { events: messages.map((message) => ({ ...message })) },
+    device_lists: deviceLists,
+    device_one_time_keys_count: await oneTimeKeyCounts(hs, userId, deviceId),
+    device_unused_fallback_key_types: await keys.unusedFallbackKeyTypes(userId, deviceId),
   };
 }
