@@ -77,7 +77,8 @@ t.test('push rules', async (t) => {
       { ...auth, body: { actions: [] } });
     t.equal(res.status, 400);
     t.equal(res.body.errcode, 'M_INVALID_PARAM');
-    res = await call(server, 'PUT', 'pushrules/global/sideways/x', { ...auth, body: { actions: [] } });
+    res = await call(server, 'PUT', 'pushrules/global/sideways/x',
+      { ...auth, body: { actions: [] } });
     t.equal(res.body.errcode, 'M_INVALID_PARAM');
     res = await call(server, 'GET', 'pushrules/global/override/missing', auth);
     t.equal(res.status, 404);
