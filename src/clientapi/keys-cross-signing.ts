@@ -4,7 +4,7 @@ import { e2eKeyStore, type CrossSigningUsage, type KeyObject } from '../storage/
 import type { ClientApi } from './context.js';
 import { writeDeviceListChange } from './keys-device-lists.js';
 import {
-  crossSigningKeyId, crossSigningPublicKey, INVALID_SIGNATURE, invalidSignature, isObject,
+  crossSigningKeyId, crossSigningPublicKey, invalidSignature, isObject,
   sameJson, signaturesOf, signedBy, signedPart,
 } from './keys-json.js';
 import { bodyObject, type Json } from './validate.js';
@@ -132,12 +132,15 @@ export function mountCrossSigning(api: ClientApi, prefixes: string[]): void {
     }
 
     const ops: WriteOp[] = [];
-    const own = signaturesOf(target)[requester] ?? {};
+    // Signatures already known (in the key itself or uploaded before) are not stored again.
+    const own = { ...signaturesOf(target)[requester],
+      ...(await keys.signatures(userId, keyId))[requester] };
     for (const [signerKeyId, signature] of Object.entries(signaturesOf(signed)[requester] ?? {})) {
       if (own[signerKeyId] === signature) continue;
-      const only = { ...signedPart(signed), signatures: { [requester]: { [signerKeyId]: signature } } };
+      const only = { ...signedPart(signed),
+        signatures: { [requester]: { [signerKeyId]: signature } } };
       if (!signedBy(only, requester, await signerKey!(signerKeyId), signerKeyId)) {
-        throw new MatrixError(INVALID_SIGNATURE, `Invalid signature ${signerKeyId}`, {}, 400);
+        throw invalidSignature(`Invalid signature ${signerKeyId}`);
       }
       ops.push(keys.putSignatureOp(userId, keyId, requester, signerKeyId, signature));
     }

@@ -111,7 +111,9 @@ export class E2eKeyStore {
     const run = previous.catch(() => undefined).then(() =>
       this.claimNow(userId, deviceId, algorithm));
     this.claimChains.set(lock, run);
-    const cleanup = () => { if (this.claimChains.get(lock) === run) this.claimChains.delete(lock); };
+    const cleanup = () => {
+      if (this.claimChains.get(lock) === run) this.claimChains.delete(lock);
+    };
     run.then(cleanup, cleanup);
     return run;
   }
