@@ -126,10 +126,6 @@ export class AccountService {
     return this.store.resolveToken(token);
   }
 
-  async logout(userId: string, deviceId: string): Promise<void> {
-    await this.deleteDevice(userId, deviceId);
-  }
-
   async logoutAll(userId: string): Promise<string[]> {
     const devices = await this.store.listDevices(userId);
     const tokens = await this.store.tokenHashes(userId);

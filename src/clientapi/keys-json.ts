@@ -3,14 +3,11 @@ import { MatrixError, type ErrCode } from '../http/errors.js';
 import type { KeyObject } from '../storage/level/e2e-keys.js';
 import type { Json } from './validate.js';
 
-/**
- * M_INVALID_SIGNATURE is the spec's errcode for a bad key signature (cross-signing module);
- * the shared errcode table does not list it yet, so its status is given here.
- */
-export const INVALID_SIGNATURE = 'M_INVALID_SIGNATURE' as ErrCode;
+/** The spec's errcode for a bad key signature (cross-signing module). */
+export const INVALID_SIGNATURE: ErrCode = 'M_INVALID_SIGNATURE';
 
 export function invalidSignature(message: string): MatrixError {
-  return new MatrixError(INVALID_SIGNATURE, message, {}, 400);
+  return new MatrixError(INVALID_SIGNATURE, message);
 }
 
 export function isObject(value: unknown): value is Json {

@@ -1,5 +1,6 @@
 import { MatrixError, forbidden } from '../http/errors.js';
 import type { ClientApi } from './context.js';
+import { deleteDevices } from './devices.js';
 import { bodyObject, optObject, optString, reqString } from './validate.js';
 
 /** Reads the user named by a login request: `identifier` (m.id.user) or the older `user`. */
@@ -45,13 +46,17 @@ export function mountLogin(api: ClientApi): void {
   });
 
   // POST /logout
+  // Logging out deletes the device with its keys, so other users' clients stop encrypting
+  // for it (client-server API, "Relationship between access tokens and devices").
   api.authed('POST', '/logout', async (req) => {
-    await accounts.logout(req.user.userId, req.user.deviceId);
+    await deleteDevices(api.hs, req.user.userId, [req.user.deviceId]);
     return {};
   });
 
   // POST /logout/all
   api.authed('POST', '/logout/all', async (req) => {
+    const devices = await accounts.listDevices(req.user.userId);
+    await deleteDevices(api.hs, req.user.userId, devices.map((d) => d.device_id));
     await accounts.logoutAll(req.user.userId);
     return {};
   });
