@@ -109,8 +109,10 @@ export function mountSend(api: ClientApi): void {
   api.authed('GET', '/rooms/:roomId/state/:eventType', getState);
 
   // GET /rooms/{roomId}/event/{eventId}
+  // The spec declares only 404 here, for an unknown room as for an unknown event.
   api.authed('GET', '/rooms/:roomId/event/:eventId', async (req) => {
-    const room = await rooms.requireRoom(req.params.roomId!);
+    const room = await rooms.getRoom(req.params.roomId!);
+    if (!room) throw notFound('Event not found.');
     const upTo = await readableUpTo(hs, room, req.user.userId);
     const event = await hs.events.getEvent(req.params.eventId!);
     if (!event || event.room_id !== room.roomId || event.pos > upTo) {

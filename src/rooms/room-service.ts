@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { forbidden, MatrixError, notFound } from '../http/errors.js';
+import { forbidden, MatrixError } from '../http/errors.js';
 import type { Database, WriteOp } from '../storage/level/database.js';
 import type { EventStore, RoomRecord, StoredEvent } from '../storage/level/events.js';
 import type { StateGroupStore } from '../storage/level/state-groups.js';
@@ -80,9 +80,14 @@ export class RoomService {
     return room;
   }
 
+  /**
+   * The room, for a client acting in it. An unknown room answers M_FORBIDDEN, as the
+   * client-server API declares for room endpoints: to a client, a room it is not in and a
+   * room that does not exist look the same.
+   */
   async requireRoom(roomId: string): Promise<LoadedRoom> {
     const room = await this.getRoom(roomId);
-    if (!room) throw notFound(`Unknown room ${roomId}`);
+    if (!room) throw forbidden(`You are not in room ${roomId}`);
     return room;
   }
 
