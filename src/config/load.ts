@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { checkSchema } from './check.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A configuration problem; `field` is the dotted key that is wrong. */
@@ -50,29 +50,6 @@ function readYaml(path: string): unknown {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(configSchema);
-
-function describe(error: ErrorObject, root: unknown): ConfigError {
-  const path = error.instancePath.split('/').filter(Boolean);
-  if (error.keyword === 'additionalProperties') {
-    const extra = (error.params as { additionalProperty: string }).additionalProperty;
-    return new ConfigError([...path, extra].join('.'), 'unknown setting');
-  }
-  if (error.keyword === 'required') {
-    const missing = (error.params as { missingProperty: string }).missingProperty;
-    return new ConfigError([...path, missing].join('.'), 'missing');
-  }
-  let value: unknown = root;
-  let schema: any = configSchema;
-  for (const key of path) {
-    value = (value as Record<string, unknown>)[key];
-    schema = schema?.properties?.[key];
-  }
-  const expected = schema?.description ?? error.message;
-  return new ConfigError(path.join('.'), `expected ${expected}, got ${JSON.stringify(value)}`);
-}
-
 export interface LoadOptions {
   /** Path of the user's file; falls back to $SWITCHBOARD_CONFIG. */
   file?: string;
@@ -98,13 +75,11 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
   }
   if (options.overrides) merged = mergeConfig(merged, options.overrides);
 
-  if (!validate(merged)) {
-    const problems = (validate.errors ?? [])
-      .filter((e) => e.keyword !== 'if')
-      .map((e) => describe(e, merged));
+  const problems = checkSchema(configSchema, merged);
+  if (problems.length > 0) {
     const first = problems[0]!;
-    const message = problems.map((p) => p.message).join('; ');
-    throw new ConfigError(first.field, message.slice(first.field.length + 2));
+    const rest = problems.slice(1).map((p) => `; ${p.field}: ${p.message}`).join('');
+    throw new ConfigError(first.field, first.message + rest);
   }
   const config = merged as unknown as Config;
   return deepFreeze({ ...config, data_dir: resolve(config.data_dir) });

@@ -29,7 +29,11 @@ export class DurableWriter {
       if (!this.pending) this.pending = { ops: [], waiters: [] };
       for (const op of ops) this.pending.ops.push(op);
       this.pending.waiters.push({ resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) {
+        // Start after the current I/O phase, so requests that arrived together share a sync.
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
