@@ -60,6 +60,13 @@ class CheckedSession {
 
   constructor(private readonly server: TestServer, private readonly spec: OpenApiValidator) {}
 
+  /** Files a problem found by looking at a response's content rather than its schema. */
+  note(key: string, problem: string): void {
+    const list = this.failures.get(key) ?? [];
+    list.push(problem);
+    this.failures.set(key, list);
+  }
+
   async req(method: string, path: string, options: {
     token?: string; body?: unknown; rawBody?: string; expect?: number;
   } = {}): Promise<Reply> {
@@ -235,8 +242,10 @@ t.test('every response of a realistic session matches the spec', { skip }, async
   await s.req('GET', v3(`/rooms/${room}/event/${enc('$nope')}`), { token: b, expect: 404 });
   const doomed = await s.req('PUT', v3(`/rooms/${room}/send/m.room.message/t3`),
     { token: a, body: { msgtype: 'm.text', body: 'oops' }, expect: 200 });
-  await s.req('PUT', v3(`/rooms/${room}/redact/${enc(doomed.body?.event_id ?? '$x')}/r1`),
+  const doomedId: string = doomed.body?.event_id ?? '$x';
+  await s.req('PUT', v3(`/rooms/${room}/redact/${enc(doomedId)}/r1`),
     { token: a, body: { reason: 'typo' }, expect: 200 });
+  await s.req('GET', v3(`/rooms/${room}/event/${enc(doomedId)}`), { token: b, expect: 200 });
   // A room nobody is in: each endpoint answers as its own definition (or Common error codes).
   const nowhere = enc('!unknown:test.local');
   await s.req('GET', v3(`/rooms/${nowhere}/state`), { token: a });
@@ -261,6 +270,9 @@ t.test('every response of a realistic session matches the spec', { skip }, async
       { token: b, expect: 200 });
   }
   await s.req('GET', v3(`/rooms/${room}/messages?dir=f&limit=50`), { token: b, expect: 200 });
+  const lazy = enc(JSON.stringify({ lazy_load_members: true, types: ['m.room.message'] }));
+  await s.req('GET', v3(`/rooms/${room}/messages?dir=b&filter=${lazy}`),
+    { token: b, expect: 200 });
   await s.req('GET', v3(`/rooms/${room}/messages?dir=sideways`), { token: b, expect: 400 });
   await s.req('GET', v3(`/rooms/${room}/context/${enc(eventId)}?limit=4`),
     { token: b, expect: 200 });
@@ -397,6 +409,11 @@ t.test('every response of a realistic session matches the spec', { skip }, async
     token: a, body: { messages: { [bobId]: { [bob.device_id]: { hello: 'there' } } } },
     expect: 200,
   });
+  // A sync that carries the to-device message and the one-time key counts.
+  const e2ee = await s.req('GET', v3('/sync?timeout=0'), { token: b, expect: 200 });
+  if (!e2ee.body?.to_device?.events?.length) {
+    s.note(`GET ${v3('/sync')}`, 'the to-device message sent to bob is not in his sync');
+  }
   await s.req('POST', v3('/user_directory/search'),
     { token: b, body: { search_term: 'ali', limit: 5 }, expect: 200 });
 
@@ -405,6 +422,11 @@ t.test('every response of a realistic session matches the spec', { skip }, async
   const carolId = carol.user_id ?? '@carol:test.local';
   await s.req('POST', v3(`/rooms/${enc(privId)}/invite`),
     { token: a, body: { user_id: carolId }, expect: 200 });
+  const carolSync = await s.req('GET', v3('/sync?timeout=0'), { token: carol.access_token,
+    expect: 200 });
+  if (!carolSync.body?.rooms?.invite?.[privId]) {
+    s.note(`GET ${v3('/sync')}`, 'an invited user\'s sync has no rooms.invite entry');
+  }
   await s.req('POST', v3(`/rooms/${enc(privId)}/kick`),
     { token: a, body: { user_id: carolId, reason: 'wrong room' }, expect: 200 });
   await s.req('POST', v3(`/rooms/${room}/ban`),
@@ -413,7 +435,14 @@ t.test('every response of a realistic session matches the spec', { skip }, async
     { token: a, body: { user_id: carolId }, expect: 200 });
   await s.req('POST', v3(`/rooms/${room}/kick`),
     { token: b, body: { user_id: aliceId }, expect: 403 });
+  const beforeLeave = await s.req('GET', v3('/sync?timeout=0'), { token: b, expect: 200 });
   await s.req('POST', v3(`/rooms/${enc(privId)}/leave`), { token: b, body: {}, expect: 200 });
+  const leftSync = await s.req('GET',
+    v3(`/sync?timeout=0&since=${enc(beforeLeave.body?.next_batch ?? '')}`),
+    { token: b, expect: 200 });
+  if (!leftSync.body?.rooms?.leave?.[privId]) {
+    s.note(`GET ${v3('/sync')}`, 'an incremental sync after leaving has no rooms.leave entry');
+  }
   await s.req('POST', v3(`/rooms/${enc(privId)}/forget`), { token: b, body: {}, expect: 200 });
 
   // Bad requests and unknown endpoints.
