@@ -51,26 +51,28 @@ export function finishEvent(
   version: RoomVersion,
   identity: ServerIdentity,
 ): { pdu: PDU; eventId: string } {
-  const unhashed: Record<string, unknown> = { ...fields };
-  delete unhashed.unsigned;
-  const unhashedJson = canonicalJson(unhashed);
+  const unhashedJson = canonicalJson(fields);
+  const fieldsBytes = Buffer.byteLength(unhashedJson, 'utf8');
+  // Refuse a plainly oversized event before paying for its signature.
+  if (fieldsBytes > MAX_PDU_BYTES) {
+    throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
+  }
   const contentHash = createHash('sha256').update(unhashedJson).digest();
-  const pdu = { ...unhashed, hashes: { sha256: encodeUnpaddedBase64(contentHash) },
-    signatures: {} } as PDU;
+  const hashed = { ...fields, hashes: { sha256: encodeUnpaddedBase64(contentHash) } };
 
-  const redacted: Record<string, unknown> = { ...redactEvent(pdu, version) };
-  delete redacted.signatures;
-  delete redacted.unsigned;
-  const signedBytes = Buffer.from(canonicalJson(redacted), 'utf8');
+  // Signed over the redacted event without signatures or unsigned; `hashed` has neither.
+  const signedBytes = Buffer.from(canonicalJson(redactEvent(hashed as PDU, version)), 'utf8');
   const signature = identity.key.sign(signedBytes);
-  pdu.signatures = { [identity.serverName]: { [identity.key.keyId]: encodeUnpaddedBase64(signature) } };
+  const pdu = { ...hashed, signatures: {
+    [identity.serverName]: { [identity.key.keyId]: encodeUnpaddedBase64(signature) },
+  } } as PDU;
 
   const referenceHash = createHash('sha256').update(signedBytes).digest();
   const eventId = '$' + encodeUnpaddedBase64Url(referenceHash);
 
-  // The full PDU is the hashed fields plus the two small objects added after hashing.
+  // Exactly: the canonical PDU is the fields plus `"hashes":{..},"signatures":{..}`.
   const envelope = JSON.stringify({ hashes: pdu.hashes, signatures: pdu.signatures });
-  if (Buffer.byteLength(unhashedJson, 'utf8') + envelope.length > MAX_PDU_BYTES) {
+  if (fieldsBytes + envelope.length > MAX_PDU_BYTES) {
     throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
   }
   return { pdu, eventId };

@@ -64,7 +64,10 @@ export function redactEvent(event: PDU, version: RoomVersion): PDU {
   const topLevel = version.redaction === 'v11' ? TOP_LEVEL_V11 : TOP_LEVEL_V6;
   const redacted: Record<string, unknown> = {};
   for (const key of topLevel) {
-    if (Object.hasOwn(event, key)) redacted[key] = structuredClone(event[key]);
+    // content is rebuilt below; primitives need no copy. This runs for every event built.
+    if (key === 'content' || !Object.hasOwn(event, key)) continue;
+    const value = event[key];
+    redacted[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   redacted.content = redactContent(event.type, event.content ?? {}, version);
   return redacted as PDU;
