@@ -1,8 +1,11 @@
+import { mqttSchema, type MqttConfig } from './mqtt-schema.js';
+
 /** JSON Schema of the configuration, after the user file is laid over config/default.yaml. */
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['server_name', 'data_dir', 'listen', 'registration', 'rooms', 'rate_limits', 'log'],
+  required: ['server_name', 'data_dir', 'listen', 'registration', 'rooms', 'rate_limits', 'log',
+    'mqtt'],
   properties: {
     server_name: {
       type: 'string',
@@ -67,6 +70,7 @@ export const configSchema = {
         register_per_minute: { type: 'integer', minimum: 1, description: 'a positive integer' },
       },
     },
+    mqtt: mqttSchema,
     log: {
       type: 'object',
       additionalProperties: false,
@@ -90,5 +94,6 @@ export interface Config {
   registration: { enabled: boolean; shared_secret: string | null };
   rooms: { default_version: string };
   rate_limits: { login_per_minute: number; register_per_minute: number };
+  mqtt: MqttConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -1,0 +1,45 @@
+/**
+ * One interface over both MQTT modes: the embedded aedes broker (read in-process) and an
+ * MQTT.js client to an external broker. The bridge sees only this.
+ */
+export interface MqttMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+/**
+ * Called for every message on a subscribed topic. For QoS 1 and 2 the publisher (device or
+ * broker) is acknowledged only after the returned promise resolves, so a handler that
+ * resolves once the message is durably stored (or deliberately coalesced) makes the
+ * acknowledgement mean "stored". A rejected promise is logged and still acknowledged, so a
+ * malformed payload cannot jam the device's queue.
+ */
+export type MessageHandler = (message: MqttMessage) => Promise<void>;
+
+export interface SubscribeOptions {
+  qos?: 0 | 1 | 2;
+  /**
+   * External mode only: subscribe through `$share/<group>/<filter>` when the config names a
+   * shared-subscription group. Retained and discovery topics must pass false, since brokers
+   * do not deliver retained messages on shared subscriptions.
+   */
+  shared?: boolean;
+}
+
+export interface MqttTransport {
+  readonly mode: 'embedded' | 'external';
+  /** Starts listening (embedded) or connecting (external). */
+  start(): Promise<void>;
+  subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<void>;
+  publish(topic: string, payload: string | Buffer, options?: PublishOptions): Promise<void>;
+  /** Where the broker listens (embedded) or what it is connected to (external), for logs. */
+  describe(): Record<string, unknown>;
+  close(): Promise<void>;
+}
