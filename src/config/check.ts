@@ -1,6 +1,7 @@
 /**
  * A small checker for the subset of JSON Schema that the config schema uses (type, enum,
- * minimum, maximum, minLength, pattern, required, properties, additionalProperties: false).
+ * minimum, maximum, minLength, pattern, required, properties, additionalProperties: false,
+ * items).
  * A full validator compiles its meta-schema at start, which cost ~200 ms of the 500 ms start
  * budget on a Raspberry Pi-class machine; this walks the schema directly.
  */
@@ -14,6 +15,8 @@ export interface SchemaNode {
   required?: readonly string[];
   properties?: Readonly<Record<string, SchemaNode>>;
   additionalProperties?: boolean;
+  /** Every element of an array is checked against this; problems are named `key.<index>`. */
+  items?: SchemaNode;
   description?: string;
 }
 
@@ -56,6 +59,10 @@ export function checkSchema(schema: SchemaNode, value: unknown, path: string[] =
       || (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))) {
       return [{ field, message: expected() }];
     }
+  }
+  if (Array.isArray(value) && schema.items) {
+    const items = schema.items;
+    return value.flatMap((item, index) => checkSchema(items, item, [...path, String(index)]));
   }
   if (typeOf(value) !== 'object' || !schema.properties) return [];
 
