@@ -103,7 +103,7 @@ export function mountMembership(api: ClientApi): void {
     if (record.membership === 'join' || record.membership === 'invite') {
       throw new MatrixError('M_UNKNOWN', 'Leave the room before forgetting it', {}, 400);
     }
-    await hs.db.write([hs.events.deleteMembershipOp(req.user.userId, roomId)]);
+    await hs.events.forgetMembership(req.user.userId, roomId);
     return {};
   });
 

@@ -69,8 +69,10 @@ export function mountSync(api: ClientApi): void {
       upTo: hs.stream.durable, fullState, filter, now: Date.now(),
     };
     const since = sync.since ?? 0;
-    const accountData = await (sync.since === undefined
-      ? hs.accountData.all(userId) : hs.accountData.changedSince(userId, since));
+    // Account data writes wake their user: without one since the token there is none.
+    const accountData = sync.since === undefined ? await hs.accountData.all(userId)
+      : hs.notifier.userChangedSince(userId, since)
+        ? await hs.accountData.changedSince(userId, since) : [];
     const global: Json[] = [];
     const perRoom = new Map<string, Json[]>();
     for (const record of accountData.filter((r: AccountDataRecord) => r.pos <= sync.upTo)) {

@@ -25,7 +25,16 @@ export interface LoadedRoom {
   readonly state: Map<StateKey, StoredEvent>;
   /** Users whose current membership is `join`, on any server. */
   readonly joined: Set<string>;
+  /**
+   * The room's latest durable events, oldest first: every event with a stream position
+   * above `recentFloor` is here, so an incremental /sync reads them without touching disk.
+   */
+  recent: StoredEvent[];
+  recentFloor: number;
 }
+
+/** Events kept per room for incremental /sync; older ones are read from disk. */
+const RECENT_EVENTS = 512;
 
 export interface SendOptions {
   txn?: { device_id: string; txn_id: string };
@@ -107,7 +116,8 @@ export class RoomService {
         joined.add(event.pdu.state_key!);
       }
     }
-    return { roomId, version, record, state, joined };
+    const last = await this.deps.events.timeline(roomId, { backwards: true, limit: 1 });
+    return { roomId, version, record, state, joined, recent: [], recentFloor: last[0]?.pos ?? 0 };
   }
 
   /** Looks up current state as PDUs, for auth checks and power levels. */
@@ -151,9 +161,28 @@ export class RoomService {
   async commit(pending: Pending, roomId: string): Promise<void> {
     pending.ops.push(this.deps.stream.counterOp());
     await this.deps.db.write(pending.ops);
+    // Durable now: make the events visible to readers, in stream order.
+    const room = await this.loaded.get(roomId);
+    for (const event of pending.stored) {
+      if (room) this.remember(room, event);
+      if (event.pdu.type === 'm.room.member' && this.isLocalUser(event.pdu.state_key ?? '')) {
+        this.deps.events.rememberMembership(event.pdu.state_key!, {
+          room_id: roomId, membership: String(event.pdu.content.membership),
+          event_id: event.event_id, pos: event.pos,
+        });
+      }
+    }
     const last = pending.stored[pending.stored.length - 1];
     if (last) this.deps.stream.markDurable(last.pos);
     this.deps.notifier.notify({ roomId, userIds: pending.notifyUsers });
+  }
+
+  private remember(room: LoadedRoom, event: StoredEvent): void {
+    room.recent.push(event);
+    if (room.recent.length > RECENT_EVENTS) {
+      const dropped = room.recent.splice(0, room.recent.length - RECENT_EVENTS);
+      room.recentFloor = dropped[dropped.length - 1]!.pos;
+    }
   }
 
   /**
@@ -272,7 +301,8 @@ export class RoomService {
     const current = target.pdu.state_key === undefined ? undefined
       : room.state.get(stateKey(target.pdu.type, target.pdu.state_key));
     // Keep one object per event: the copy in current state is the one later reads see.
-    const live = current?.event_id === target.event_id ? current : target;
+    const recent = room.recent.find((e) => e.event_id === target.event_id);
+    const live = current?.event_id === target.event_id ? current : (recent ?? target);
     live.pdu = redactEvent(live.pdu, room.version);
     live.redacted_by = redaction.event_id;
     live.redacted_because = {
@@ -308,7 +338,8 @@ export class RoomService {
       room_id: roomId, version: version.id, creator, created_ts: Date.now(),
       current_sg: 0, extremities: [], depth: 0,
     };
-    const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set() };
+    const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set(),
+      recent: [], recentFloor: 0 };
     this.applyEvent(room, finished.pdu, finished.eventId, pending, {});
     return room;
   }

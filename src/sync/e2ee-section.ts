@@ -1,4 +1,6 @@
 import type { Homeserver } from '../homeserver.js';
+import type { LoadedRoom } from '../rooms/room-service.js';
+import type { StoredEvent } from '../storage/level/events.js';
 import { e2eKeyStore } from '../storage/level/e2e-keys.js';
 import { ToDeviceStore } from '../storage/level/to-device.js';
 
@@ -41,7 +43,11 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
   upTo: number): Promise<{ changed: string[]; left: string[] }> {
   const sharing = await usersSharingRooms(hs, userId);
   const changed = new Set<string>();
-  for (const user of await e2eKeyStore(hs.db).changedUsers(since, upTo)) {
+  // Key changes wake everyone sharing a room with the changed user, so none happened for
+  // this user's contacts unless they were woken.
+  const keyChanges = hs.notifier.userChangedSince(userId, since)
+    ? await e2eKeyStore(hs.db).changedUsers(since, upTo) : [];
+  for (const user of keyChanges) {
     if (sharing.has(user)) changed.add(user);
   }
 
@@ -56,9 +62,7 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
       }
       continue;
     }
-    const rows = await hs.events.timeline(room.roomId, { from: since, to: upTo + 1 });
-    const events = await hs.events.getEvents(rows.map((row) => row.event_id));
-    for (const event of events) {
+    for (const event of await membershipEventsBetween(hs, room, since, upTo)) {
       if (!event || event.pdu.type !== 'm.room.member') continue;
       const target = event.pdu.state_key!;
       if (event.pdu.content.membership === 'join') {
@@ -74,6 +78,18 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
   return { changed: [...changed].filter((user) => sharing.has(user)), left };
 }
 
+/** Member events of a room in (since, upTo]: from memory when recent enough, else disk. */
+async function membershipEventsBetween(hs: Homeserver, room: LoadedRoom, since: number,
+  upTo: number): Promise<Array<StoredEvent | undefined>> {
+  const isMember = (e: StoredEvent) => e.pdu.type === 'm.room.member';
+  if (since >= room.recentFloor) {
+    return room.recent.filter((e) => e.pos > since && e.pos <= upTo && isMember(e));
+  }
+  const rows = await hs.events.timeline(room.roomId, { from: since, to: upTo + 1 });
+  return (await hs.events.getEvents(rows.map((row) => row.event_id)))
+    .filter((e) => e !== undefined && isMember(e));
+}
+
 /**
  * The e2ee parts of /sync for one device. `since` is the client's stream position (0 on an
  * initial sync), `upTo` the new one. To-device messages at or below `since` have been
@@ -85,11 +101,14 @@ export async function e2eeSyncSection(hs: Homeserver, userId: string, deviceId: 
   const keys = e2eKeyStore(hs.db);
   const inbox = new ToDeviceStore(hs.db);
 
-  if (since > 0) {
+  // To-device messages wake their recipient; without a wake-up there is nothing new, and
+  // acknowledged ones can wait for the next sync that has something to deliver.
+  const inboxChanged = since === 0 || hs.notifier.userChangedSince(userId, since);
+  if (since > 0 && inboxChanged) {
     const acknowledged = await inbox.acknowledgedOps(userId, deviceId, since);
     if (acknowledged.length > 0) await hs.db.write(acknowledged);
   }
-  const messages = await inbox.between(userId, deviceId, since, upTo);
+  const messages = inboxChanged ? await inbox.between(userId, deviceId, since, upTo) : [];
 
   // An initial sync has no "since" to compare against: clients query every key then.
   const deviceLists = since > 0 ? await deviceListChanges(hs, userId, since, upTo)

@@ -37,6 +37,15 @@ export class Notifier {
     return false;
   }
 
+  /** Whether anything addressed to this user (not to one of their rooms) changed. */
+  userChangedSince(userId: string, since: number): boolean {
+    return this.everyoneChanged > since || (this.userChanged.get(userId) ?? 0) > since;
+  }
+
+  roomChangedSince(roomId: string, since: number): boolean {
+    return this.everyoneChanged > since || (this.roomChanged.get(roomId) ?? 0) > since;
+  }
+
   notify(change: Change): void {
     const pos = this.position();
     if (change.roomId !== undefined) this.roomChanged.set(change.roomId, pos);

@@ -43,6 +43,7 @@ function roomAllowed(filter: SyncFilter, roomId: string): boolean {
 async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | undefined,
   upTo: number) {
   const limit = timelineLimit(req.filter);
+  if ((since ?? 0) >= room.recentFloor) return recentTimeline(req, room, since ?? 0, upTo, limit);
   const wanted: StoredEvent[] = [];
   let limited = false;
   let cursor = upTo + 1;
@@ -77,6 +78,21 @@ async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | 
   };
 }
 
+/** The same answer as the disk path, from the room's in-memory recent events. */
+function recentTimeline(req: SyncRequest, room: LoadedRoom, since: number, upTo: number,
+  limit: number) {
+  const filter = req.filter.room?.timeline ?? {};
+  const matching = room.recent.filter((e) => e.pos > since && e.pos <= upTo
+    && matchesEventFilter(filter, e.pdu.type, e.pdu.sender));
+  const events = limit === 0 ? [] : matching.slice(-limit);
+  const first = events[0];
+  return {
+    events,
+    limited: matching.length > events.length,
+    prev_batch: formatPageToken(first ? first.pos - 1 : upTo),
+  };
+}
+
 function stateFilterAllows(req: SyncRequest, event: StoredEvent, timelineSenders: Set<string>) {
   const filter = req.filter.room?.state ?? {};
   if (!matchesEventFilter(filter, event.pdu.type, event.pdu.sender)) return false;
@@ -95,7 +111,12 @@ async function ephemeral(req: SyncRequest, roomId: string, initial: boolean): Pr
     const users = req.hs.typing.typing(roomId);
     if (users.length > 0 || !initial) out.push({ type: 'm.typing', content: { user_ids: users } });
   }
-  const receipts = await req.hs.receipts.changedSince(roomId, initial ? 0 : req.since ?? 0);
+  // Receipts wake their room (private ones only their user): without a wake-up since the
+  // token there are none to read.
+  const since = initial ? 0 : req.since ?? 0;
+  const receipts = initial || req.hs.notifier.roomChangedSince(roomId, since)
+    || req.hs.notifier.userChangedSince(req.user.userId, since)
+    ? await req.hs.receipts.changedSince(roomId, since) : [];
   const content: Record<string, Record<string, Record<string, Json>>> = {};
   for (const receipt of receipts) {
     if (receipt.pos > req.upTo) continue;

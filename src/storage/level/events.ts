@@ -47,6 +47,12 @@ const MEMBERSHIP = 'mem:';
 
 /** Events, per-room timelines, room records and each user's memberships. */
 export class EventStore {
+  /**
+   * Each local user's memberships, read once from disk and then kept current: every /sync
+   * starts from this list. Updated only after a write is durable (`rememberMembership`).
+   */
+  private readonly membershipCache = new Map<string, Map<string, MembershipRecord>>();
+
   constructor(private readonly db: Database) {}
 
   getEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -100,6 +106,17 @@ export class EventStore {
     return { type: 'put', key: ROOM + room.room_id, value: room };
   }
 
+  /** Updates the cache once a membership write is on disk. */
+  rememberMembership(userId: string, record: MembershipRecord): void {
+    this.membershipCache.get(userId)?.set(record.room_id, record);
+  }
+
+  /** Forgets a room for a user (client-server API, "forget"): durable, then cached. */
+  async forgetMembership(userId: string, roomId: string): Promise<void> {
+    await this.db.write([this.deleteMembershipOp(userId, roomId)]);
+    this.membershipCache.get(userId)?.delete(roomId);
+  }
+
   putMembershipOp(userId: string, record: MembershipRecord): WriteOp {
     return { type: 'put', key: `${MEMBERSHIP}${userId}\u0000${record.room_id}`, value: record };
   }
@@ -108,13 +125,24 @@ export class EventStore {
     return { type: 'del', key: `${MEMBERSHIP}${userId}\u0000${roomId}` };
   }
 
-  getMembership(userId: string, roomId: string): Promise<MembershipRecord | undefined> {
-    return this.db.get<MembershipRecord>(`${MEMBERSHIP}${userId}\u0000${roomId}`);
+  async getMembership(userId: string, roomId: string): Promise<MembershipRecord | undefined> {
+    return (await this.loadMemberships(userId)).get(roomId);
   }
 
   /** Every room a local user has a membership in (join, invite, leave, ban, knock). */
   async memberships(userId: string): Promise<MembershipRecord[]> {
-    return (await this.db.range<MembershipRecord>(`${MEMBERSHIP}${userId}\u0000`))
-      .map(([, record]) => record);
+    return [...(await this.loadMemberships(userId)).values()];
+  }
+
+  private async loadMemberships(userId: string): Promise<Map<string, MembershipRecord>> {
+    let cached = this.membershipCache.get(userId);
+    if (cached) return cached;
+    const rows = await this.db.range<MembershipRecord>(`${MEMBERSHIP}${userId}\u0000`);
+    // Another read may have filled it meanwhile; keep the first so updates are not lost.
+    cached = this.membershipCache.get(userId);
+    if (cached) return cached;
+    cached = new Map(rows.map(([, record]) => [record.room_id, record]));
+    this.membershipCache.set(userId, cached);
+    return cached;
   }
 }
