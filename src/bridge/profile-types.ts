@@ -17,7 +17,9 @@ export interface DeviceInfo {
   description?: string;
   /** Properties the device can be commanded to change, with their kind. */
   capabilities?: Array<{ property: string; kind: 'binary' | 'numeric' | 'enum' | 'text';
-    values?: string[]; min?: number; max?: number; unit?: string }>;
+    values?: string[]; min?: number; max?: number; unit?: string;
+    /** Binary only: how the device writes on and off (Zigbee2MQTT value_on/value_off). */
+    valueOn?: string | number | boolean; valueOff?: string | number | boolean }>;
 }
 
 /** The outcome of one MQTT message for one device. */
@@ -30,12 +32,28 @@ export type DeviceUpdate =
   | { kind: 'removed' }
   | { kind: 'renamed'; friendlyName: string };
 
+/**
+ * `updates` may be empty: the message was the profile's and needs nothing done (a repeated
+ * device list, a Homie attribute, a cleared retained topic). `deviceId` is empty only then,
+ * when the message concerned no device at all.
+ */
 export interface ParsedMessage {
   /** Profile name plus the device's own ID: stable across renames. */
   profile: string;
   deviceId: string;
   friendlyName?: string;
   updates: DeviceUpdate[];
+  /**
+   * Further devices the same message spoke of (a Zigbee2MQTT device list, a state topic that
+   * several discovered devices share): handle each like the top-level one.
+   */
+  more?: ParsedMessage[];
+  /**
+   * Topics learned from this message (Home Assistant discovery's state and availability
+   * topics) that the bridge must now subscribe to, ordinarily (never shared): they carry
+   * retained data. Profile.subscriptions() lists them too from now on.
+   */
+  subscribe?: string[];
 }
 
 /** A message the profile recognised by topic but could not read. */

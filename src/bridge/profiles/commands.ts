@@ -1,0 +1,162 @@
+import type { DeviceCommand, OutgoingPublish } from '../profile-types.js';
+import { isPlainObject } from './json-path.js';
+import { capabilitiesOf, type Capability, type LearnedDevice, type LearnedProperty } from './learned.js';
+import type { Profile } from './profile.js';
+import type { CommandSpec, CommandsSpec, Scalar } from './spec.js';
+import { compileTemplate } from './template-eval.js';
+import { renderTemplate } from './topic-pattern.js';
+
+/**
+ * Chat commands into MQTT publishes. The profile's command templates fill `{device}`,
+ * `{friendly_name}`, `{property}`, `{name}` (the device's own name for the property),
+ * `{value}` (as text), `{value_json}` (as a JSON literal) and the topic captures where the
+ * property was seen (`{node}`, `{channel}`, ...). Values are checked against the device's
+ * capabilities when it has described them; a Home Assistant entity is commanded as its
+ * discovery message said.
+ */
+export interface CommandTarget { deviceId: string; friendlyName?: string; learned?: unknown }
+
+type Built = OutgoingPublish | { error: string };
+const PROPERTY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+const ON_WORDS = ['on', 'true', '1', 'yes'];
+const OFF_WORDS = ['off', 'false', '0', 'no'];
+
+function learnedOf(profile: Profile, target: CommandTarget): LearnedDevice {
+  const given = target.learned;
+  if (isPlainObject(given) && isPlainObject(given.properties)) return given as unknown as LearnedDevice;
+  return profile.learned(target.deviceId) ?? { properties: {} };
+}
+
+function listOf(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function switchProperty(spec: CommandsSpec, device: LearnedDevice, caps: Capability[] | undefined):
+  string | undefined {
+  const preferred = listOf(spec.defaultProperty);
+  if (caps) {
+    const binary = caps.filter((c) => c.kind === 'binary').map((c) => c.property);
+    return preferred.find((p) => binary.includes(p)) ?? binary[0];
+  }
+  return preferred.find((p) => device.properties[p]?.type === 'boolean') ?? preferred[0];
+}
+
+/** Parses a chat value into what the device is sent and what its confirmation will read. */
+function typedValue(property: string, text: string, cap: Capability | undefined,
+  learned: LearnedProperty | undefined, spec: CommandsSpec):
+  { send: Scalar; confirm: Scalar } | { error: string } {
+  const lower = text.trim().toLowerCase();
+  const kind = cap?.kind ?? (learned?.type === 'boolean' ? 'binary'
+    : learned?.type === 'number' ? 'numeric' : undefined);
+  if (kind === 'binary') {
+    const on = cap?.valueOn ?? spec.binary?.on ?? 'ON';
+    const off = cap?.valueOff ?? spec.binary?.off ?? 'OFF';
+    if (ON_WORDS.includes(lower) || lower === String(on).toLowerCase()) return { send: on, confirm: true };
+    if (OFF_WORDS.includes(lower) || lower === String(off).toLowerCase()) return { send: off, confirm: false };
+    return { error: `bad value for ${property}: expected on or off, got "${text}"` };
+  }
+  if (kind === 'numeric') {
+    const n = lower === '' ? NaN : Number(lower);
+    if (!Number.isFinite(n)) return { error: `bad value for ${property}: expected a number, got "${text}"` };
+    if ((cap?.min !== undefined && n < cap.min) || (cap?.max !== undefined && n > cap.max)) {
+      return { error: `bad value for ${property}: ${n} is outside ${cap?.min ?? '…'} to ${cap?.max ?? '…'}` };
+    }
+    return { send: n, confirm: n };
+  }
+  if (kind === 'enum') {
+    const match = cap?.values?.find((v) => v.toLowerCase() === lower);
+    if (match === undefined) {
+      return { error: `bad value for ${property}: expected one of ${cap?.values?.join(', ')}, got "${text}"` };
+    }
+    return { send: match, confirm: match };
+  }
+  if (kind === 'text') return { send: text, confirm: text };
+  const n = lower === '' ? NaN : Number(lower);
+  return Number.isFinite(n) ? { send: n, confirm: n } : { send: text, confirm: text };
+}
+
+function publish(spec: CommandsSpec, cmd: CommandSpec, vars: Record<string, string | undefined>,
+  confirms: OutgoingPublish['confirms']): Built {
+  const topic = renderTemplate(cmd.topic, vars);
+  const payload = renderTemplate(cmd.payload, vars);
+  const missing = [...topic.missing, ...payload.missing];
+  if (missing.length > 0) {
+    return { error: `cannot address the device yet: {${missing[0]}} is not known until it reports` };
+  }
+  if (/[+#]/.test(topic.text)) return { error: `the command topic ${topic.text} contains a wildcard` };
+  const out: OutgoingPublish = { topic: topic.text, payload: payload.text,
+    qos: cmd.qos ?? spec.qos ?? 1, retain: cmd.retain ?? spec.retain ?? false };
+  if (confirms && cmd.confirms !== false) out.confirms = confirms;
+  return out;
+}
+
+function entityCommand(learned: LearnedProperty, property: string, command: DeviceCommand,
+  value: { send: Scalar; confirm: Scalar } | undefined): Built {
+  const e = learned.entity!;
+  let payload: string;
+  if (command.kind === 'on' || command.kind === 'off') {
+    payload = (command.kind === 'on' ? e.payloadOn : e.payloadOff) ?? command.kind.toUpperCase();
+  } else if (command.kind === 'set' && value) {
+    payload = String(value.send);
+    if (e.commandTemplate) payload = String(compileTemplate(e.commandTemplate).render({ value: payload }));
+  } else {
+    return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };
+  }
+  const confirm = command.kind === 'set' ? value!.confirm : command.kind === 'on';
+  return { topic: e.commandTopic, payload, qos: e.qos ?? 0, retain: e.retain ?? false,
+    confirms: { property, value: confirm } };
+}
+
+export function buildCommand(profile: Profile, target: CommandTarget, command: DeviceCommand): Built {
+  const spec = profile.spec.commands ?? {};
+  const device = learnedOf(profile, target);
+  const caps = capabilitiesOf(device);
+  const vars = (property: string | undefined): Record<string, string | undefined> => ({
+    ...(property ? device.properties[property]?.captures : {}),
+    device: target.deviceId,
+    friendly_name: target.friendlyName ?? device.friendlyName ?? target.deviceId,
+    property,
+    name: property === undefined ? undefined : spec.names?.[property] ?? property,
+  });
+
+  if (command.kind === 'get') {
+    const property = command.property ?? (spec.getAll ? undefined : switchProperty(spec, device, caps));
+    if (property !== undefined && !PROPERTY.test(property)) return { error: `unknown property ${property}` };
+    if (property !== undefined && device.properties[property]?.entity) {
+      return { error: `${property} cannot be asked for: its last reading is its state` };
+    }
+    const cmd = property === undefined ? spec.getAll : spec.get;
+    if (!cmd) return { error: `${profile.name} devices cannot be asked for their state` };
+    return publish(spec, cmd, vars(property), property ? { property } : undefined);
+  }
+
+  if (command.kind === 'set') {
+    const { property } = command;
+    const cap = caps?.find((c) => c.property === property);
+    if (!PROPERTY.test(property) || (caps && !cap)) {
+      const known = caps?.map((c) => c.property).join(', ');
+      return { error: `unknown property ${property}${known ? ` (can set: ${known})` : ''}` };
+    }
+    const value = typedValue(property, command.value, cap, device.properties[property], spec);
+    if ('error' in value) return value;
+    const learned = device.properties[property];
+    if (learned?.entity) return entityCommand(learned, property, command, value);
+    if (!spec.set) return { error: `${profile.name} devices cannot be set` };
+    return publish(spec, spec.set, {
+      ...vars(property), value: String(value.send), value_json: JSON.stringify(value.send),
+    }, { property, value: value.confirm });
+  }
+
+  const property = switchProperty(spec, device, caps);
+  if (property === undefined) return { error: 'this device has nothing to switch on or off' };
+  const learned = device.properties[property];
+  if (learned?.entity) return entityCommand(learned, property, command, undefined);
+  const cmd = spec[command.kind];
+  if (!cmd) return { error: `${profile.name} devices cannot ${command.kind}` };
+  if (command.kind === 'toggle') return publish(spec, cmd, vars(property), { property });
+  const cap = caps?.find((c) => c.property === property);
+  const on = command.kind === 'on';
+  const send = on ? cap?.valueOn ?? spec.binary?.on ?? 'ON' : cap?.valueOff ?? spec.binary?.off ?? 'OFF';
+  return publish(spec, cmd, { ...vars(property), value: String(send), value_json: JSON.stringify(send) },
+    { property, value: on });
+}

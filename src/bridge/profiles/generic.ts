@@ -1,0 +1,52 @@
+import { Profile } from './profile.js';
+import type { ProfileSpec, RuleSpec } from './spec.js';
+import { captureNames } from './topic-pattern.js';
+
+/**
+ * The generic profile: JSON objects or plain numbers on topic patterns named in the
+ * Switchboard config rather than in a profile file, e.g.
+ *   - { pattern: "sensors/{device}/state" }
+ *   - { pattern: "garden/{room}/{property}", id: room, unit: "°C" }
+ *   - { pattern: "meters/{meter}", id: serial, name: label }   (JSON fields)
+ */
+export interface GenericTopic {
+  /** A topic pattern with {captures}, as in profile files. */
+  pattern: string;
+  /** A capture, or else a JSON field, holding the device ID (default: the capture "device"). */
+  id?: string;
+  /** A capture or JSON field holding the friendly name. */
+  name?: string;
+  /** Plain payloads: the property reported (default: the capture "property", else "value"). */
+  property?: string;
+  unit?: string;
+  deviceClass?: string;
+  /** The topic carries retained data: subscribe ordinarily, not shared. */
+  retained?: boolean;
+}
+
+function sourceOf(value: string, captures: string[]): string {
+  return captures.includes(value) ? `{${value}}` : value;
+}
+
+/** One readings rule per configured topic, shaped by generic.yaml's configRule. */
+export function genericRules(base: ProfileSpec, topics: GenericTopic[]): RuleSpec[] {
+  return topics.map((topic) => {
+    const captures = captureNames(topic.pattern);
+    const template = base.configRule ?? { kind: 'readings' as const };
+    const rule: RuleSpec = { ...template, pattern: topic.pattern, retained: topic.retained ?? false };
+    const device: RuleSpec['device'] = { id: sourceOf(topic.id ?? 'device', captures) };
+    if (topic.name) device.name = sourceOf(topic.name, captures);
+    rule.device = device;
+    const payload = { ...template.payload };
+    payload.property = topic.property ?? (captures.includes('property') ? '{property}' : 'value');
+    if (topic.unit) payload.unit = topic.unit;
+    if (topic.deviceClass) payload.deviceClass = topic.deviceClass;
+    rule.payload = payload;
+    return rule;
+  });
+}
+
+export function buildGenericProfile(base: ProfileSpec, topics: GenericTopic[],
+  options: { maxPayloadBytes?: number } = {}): Profile {
+  return new Profile({ ...base, rules: [...base.rules, ...genericRules(base, topics)] }, options);
+}

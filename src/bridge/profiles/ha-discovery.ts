@@ -1,0 +1,296 @@
+import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
+import { isPlainObject } from './json-path.js';
+import type { Capability } from './learned.js';
+import type { Profile } from './profile.js';
+import { looksLikeJson, parseJson, resolveSource } from './sources.js';
+import type { DiscoverySpec, RuleSpec } from './spec.js';
+import { compileTemplate, type CompiledTemplate } from './template-eval.js';
+import { knownProperty } from './units.js';
+
+/**
+ * Home Assistant MQTT discovery: a retained config message per entity announces where its
+ * state and availability are published, how to read them (value_template) and how to
+ * command it. Entities are grouped into devices by the device block's identifiers. The
+ * announced topics become subscriptions learned at run time.
+ */
+interface Availability { topic: string; online: string; offline: string; template?: CompiledTemplate }
+
+interface Entity {
+  deviceId: string;
+  property: string;
+  kind: string;
+  stateTopic?: string;
+  template?: CompiledTemplate;
+  templateError?: string;
+  stateOn: string;
+  stateOff: string;
+  unit?: string;
+  deviceClass?: string;
+  availability: Availability[];
+}
+
+type Config = Record<string, unknown>;
+
+function expand(raw: Config, spec: DiscoverySpec): Config {
+  const rename = (o: Config, table: Record<string, string> | undefined): Config =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [table?.[k] ?? k, v]));
+  const config = rename(raw, spec.abbreviations);
+  if (isPlainObject(config.device)) config.device = rename(config.device, spec.deviceAbbreviations);
+  if (Array.isArray(config.availability)) {
+    config.availability = config.availability.map((a) => (isPlainObject(a) ? rename(a, spec.abbreviations) : a));
+  }
+  const base = spec.baseTopicKey ? config[spec.baseTopicKey] : undefined;
+  if (typeof base === 'string') {
+    const fill = (o: Config) => {
+      for (const [k, v] of Object.entries(o)) {
+        if (!(k.endsWith('_topic') || k === 'topic') || typeof v !== 'string') continue;
+        if (v.startsWith('~')) o[k] = base + v.slice(1);
+        else if (v.endsWith('~')) o[k] = v.slice(0, -1) + base;
+      }
+    };
+    fill(config);
+    if (Array.isArray(config.availability)) config.availability.forEach((a) => isPlainObject(a) && fill(a));
+  }
+  return config;
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+
+function availabilityOf(config: Config): Availability[] {
+  const entries: Config[] = Array.isArray(config.availability)
+    ? config.availability.filter(isPlainObject)
+    : typeof config.availability_topic === 'string'
+      ? [{ topic: config.availability_topic, value_template: config.availability_template }]
+      : [];
+  return entries.flatMap((a) => {
+    const topic = str(a.topic);
+    if (!topic) return [];
+    const entry: Availability = {
+      topic,
+      online: str(a.payload_available) ?? str(config.payload_available) ?? 'online',
+      offline: str(a.payload_not_available) ?? str(config.payload_not_available) ?? 'offline',
+    };
+    const tpl = str(a.value_template);
+    if (tpl) {
+      try { entry.template = compileTemplate(tpl); } catch { return []; }
+    }
+    return [entry];
+  });
+}
+
+function capabilityOf(property: string, kind: string, config: Config): Capability | undefined {
+  switch (kind) {
+    case 'binary':
+      return { property, kind, valueOn: str(config.payload_on) ?? 'ON',
+        valueOff: str(config.payload_off) ?? 'OFF' };
+    case 'numeric': {
+      const cap: Capability = { property, kind,
+        min: typeof config.min === 'number' ? config.min : 1,
+        max: typeof config.max === 'number' ? config.max : 100 };
+      const unit = str(config.unit_of_measurement);
+      if (unit) cap.unit = unit;
+      return cap;
+    }
+    case 'enum':
+      return { property, kind, values: Array.isArray(config.options) ? config.options.map(String) : [] };
+    case 'text':
+      return { property, kind };
+    default:
+      return undefined;
+  }
+}
+
+export class HaDiscovery {
+  private readonly entities = new Map<string, Entity>();
+  private readonly fingerprints = new Map<string, string>();
+
+  constructor(private readonly profile: Profile) {}
+
+  topics(): string[] {
+    const out = new Set<string>();
+    for (const e of this.entities.values()) {
+      if (e.stateTopic) out.add(e.stateTopic);
+      for (const a of e.availability) out.add(a.topic);
+    }
+    return [...out];
+  }
+
+  knows(topic: string): boolean {
+    for (const e of this.entities.values()) {
+      if (e.stateTopic === topic || e.availability.some((a) => a.topic === topic)) return true;
+    }
+    return false;
+  }
+
+  readConfig(rule: RuleSpec, captures: Record<string, string>, text: string, topic: string):
+    ParsedMessage[] | ParseFailure {
+    if (text.trim() === '') return this.remove(topic);
+    const parsed = parseJson(text);
+    if (!parsed.ok) return this.profile.failure(parsed.reason);
+    if (!isPlainObject(parsed.value)) return this.profile.failure('expected a JSON object');
+    const spec = rule.discovery!;
+    const config = expand(parsed.value, spec);
+
+    const deviceId = resolveSource(spec.id, captures, config);
+    const property = resolveSource(spec.property, captures, config);
+    if (!deviceId || !property) return this.profile.failure('no device ID or property in the config');
+    const component = captures.component ?? 'sensor';
+    const kind = spec.components[component] ?? 'sensor';
+    const before = new Set(this.profile.subscriptions().map((s) => s.filter));
+
+    const entity: Entity = {
+      deviceId, property, kind,
+      stateOn: str(config.state_on) ?? str(config.payload_on) ?? 'ON',
+      stateOff: str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
+      availability: availabilityOf(config),
+    };
+    const stateTopic = str(config.state_topic);
+    if (stateTopic) entity.stateTopic = stateTopic;
+    const unit = str(config.unit_of_measurement);
+    if (unit) entity.unit = unit;
+    const deviceClass = str(config.device_class);
+    if (deviceClass) entity.deviceClass = deviceClass;
+    const template = str(config.value_template);
+    if (template) {
+      try { entity.template = compileTemplate(template); } catch (err) {
+        entity.templateError = (err as Error).message;
+      }
+    }
+    const old = this.entities.get(topic);
+    if (old && old.deviceId !== deviceId) this.remove(topic);
+    this.entities.set(topic, entity);
+
+    const device = this.profile.device(deviceId);
+    const learned = (device.properties[property] ??= {});
+    if (unit) learned.unit = unit;
+    if (deviceClass) learned.deviceClass = deviceClass;
+    const capability = capabilityOf(property, kind, config);
+    const commandTopic = str(config.command_topic);
+    if (capability && commandTopic) {
+      learned.capability = capability;
+      learned.entity = { component, commandTopic };
+      const e = learned.entity;
+      if (capability.kind === 'binary') {
+        e.payloadOn = String(capability.valueOn);
+        e.payloadOff = String(capability.valueOff);
+      }
+      const commandTemplate = str(config.command_template);
+      if (commandTemplate) e.commandTemplate = commandTemplate;
+      if (config.qos === 0 || config.qos === 1 || config.qos === 2) e.qos = config.qos;
+      if (typeof config.retain === 'boolean') e.retain = config.retain;
+    } else {
+      delete learned.capability;
+      delete learned.entity;
+    }
+
+    const friendlyName = resolveSource(spec.friendlyName, captures, config);
+    const updates: DeviceUpdate[] = this.profile.rename(deviceId, friendlyName);
+    const info: DeviceUpdate = { kind: 'info', info: {} };
+    const model = resolveSource(spec.model, captures, config);
+    const vendor = resolveSource(spec.vendor, captures, config);
+    if (model) info.info.model = model;
+    if (vendor) info.info.vendor = vendor;
+    const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+    if (caps.length > 0) info.info.capabilities = caps;
+    if (friendlyName) info.friendlyName = friendlyName;
+    const fingerprint = JSON.stringify(info);
+    if (this.fingerprints.get(deviceId) !== fingerprint) {
+      this.fingerprints.set(deviceId, fingerprint);
+      updates.unshift(info);
+    }
+
+    const m = this.profile.message(deviceId, updates);
+    const fresh = this.profile.subscriptions().map((s) => s.filter).filter((f) => !before.has(f));
+    if (fresh.length > 0) m.subscribe = fresh;
+    return [m];
+  }
+
+  /** An empty config removes the entity; the device goes with its last entity. */
+  private remove(topic: string): ParsedMessage[] {
+    const entity = this.entities.get(topic);
+    if (!entity) return [];
+    this.entities.delete(topic);
+    const { deviceId } = entity;
+    const remaining = [...this.entities.values()].some((e) => e.deviceId === deviceId);
+    if (!remaining) {
+      const m = this.profile.message(deviceId, [{ kind: 'removed' }]);
+      this.profile.forget(deviceId);
+      this.fingerprints.delete(deviceId);
+      return [m];
+    }
+    const device = this.profile.device(deviceId);
+    delete device.properties[entity.property];
+    const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+    return [this.profile.message(deviceId, [{ kind: 'info', info: { capabilities: caps } }])];
+  }
+
+  readState(topic: string, text: string): ParsedMessage[] | ParseFailure {
+    let json: unknown;
+    let jsonError: string | undefined;
+    if (looksLikeJson(text)) {
+      const parsed = parseJson(text);
+      if (parsed.ok) json = parsed.value;
+      else jsonError = parsed.reason;
+    }
+    const byDevice = new Map<string, DeviceUpdate[]>();
+    const errors: string[] = [];
+    const push = (id: string, u: DeviceUpdate) => {
+      const list = byDevice.get(id) ?? [];
+      const readings = list.find((x) => x.kind === 'readings');
+      if (u.kind === 'readings' && readings?.kind === 'readings') Object.assign(readings.readings, u.readings);
+      else if (u.kind !== 'availability' || !list.some((x) => x.kind === 'availability')) list.push(u);
+      byDevice.set(id, list);
+    };
+
+    for (const e of this.entities.values()) {
+      for (const a of e.availability.filter((x) => x.topic === topic)) {
+        const value = a.template ? String(a.template.render({ value: text, value_json: json })) : text;
+        if (value === a.online) push(e.deviceId, { kind: 'availability', online: true });
+        else if (value === a.offline) push(e.deviceId, { kind: 'availability', online: false });
+      }
+      if (e.stateTopic !== topic) continue;
+      const outcome = this.readEntity(e, text, json, jsonError);
+      if (typeof outcome === 'string') errors.push(outcome);
+      else push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome } });
+    }
+    if (byDevice.size === 0 && errors.length > 0) return this.profile.failure(errors[0]!);
+    return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));
+  }
+
+  private readEntity(e: Entity, text: string, json: unknown, jsonError: string | undefined):
+    Reading | string {
+    if (e.templateError) return e.templateError;
+    let value: unknown = text;
+    if (e.template) {
+      if (jsonError && e.template.source.includes('value_json')) return jsonError;
+      try {
+        value = e.template.render({ value: text, value_json: json });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      if (value === undefined) return `template ${e.template.source} gave no value`;
+    }
+    const known = knownProperty(e.property);
+    const reading = (v: Reading['value']): Reading => {
+      const r: Reading = { value: v };
+      const unit = e.unit ?? (typeof v === 'number' && !e.deviceClass ? known?.unit : undefined);
+      if (unit && typeof v === 'number') r.unit = unit;
+      const cls = e.deviceClass ?? known?.deviceClass;
+      if (cls) r.deviceClass = cls;
+      return r;
+    };
+    const s = typeof value === 'string' ? value.trim() : value;
+    if (e.kind === 'binary' || e.kind === 'binary_sensor') {
+      if (typeof s === 'boolean') return reading(s);
+      if (String(s) === e.stateOn) return reading(true);
+      if (String(s) === e.stateOff) return reading(false);
+      return `unexpected state ${JSON.stringify(s)} (expected ${e.stateOn} or ${e.stateOff})`;
+    }
+    if (typeof s === 'number' || typeof s === 'boolean') return reading(s);
+    const n = s === '' ? NaN : Number(s);
+    if (e.kind === 'numeric' && !Number.isFinite(n)) return `expected a number, got ${JSON.stringify(s)}`;
+    if (e.kind !== 'enum' && e.kind !== 'text' && Number.isFinite(n)) return reading(n);
+    return reading(typeof s === 'string' ? s : JSON.stringify(s));
+  }
+}

@@ -1,0 +1,72 @@
+import type { DeviceInfo } from '../profile-types.js';
+
+export type Capability = NonNullable<DeviceInfo['capabilities']>[number];
+
+/** How a Home Assistant entity is commanded, as its discovery message said. */
+export interface EntityCommand {
+  component: string;
+  commandTopic: string;
+  payloadOn?: string;
+  payloadOff?: string;
+  commandTemplate?: string;
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+/** What a profile learned about one property from the messages it has read. */
+export interface LearnedProperty {
+  /** The topic captures where the property was last seen ({node}, {channel}, ...). */
+  captures?: Record<string, string>;
+  unit?: string;
+  deviceClass?: string;
+  /** Homie `$datatype`: integer, float, boolean, string, enum, color, ... */
+  datatype?: string;
+  /** Homie `$format`: "0:100" for numbers, "a,b,c" for enums. */
+  format?: string;
+  settable?: boolean;
+  /** The kind of value last reported. */
+  type?: 'number' | 'boolean' | 'string';
+  /** Commandable with this capability (from the rule or the device's own description). */
+  capability?: Capability;
+  entity?: EntityCommand;
+}
+
+/**
+ * What a profile learned about a device. Plain JSON, so the bridge core may persist it and
+ * pass it back to buildCommand after a restart (Profile.learned(deviceId) gives it).
+ */
+export interface LearnedDevice {
+  friendlyName?: string;
+  properties: Record<string, LearnedProperty>;
+  /** The device's full list from a device listing (Zigbee2MQTT exposes), when it has one. */
+  capabilities?: Capability[];
+}
+
+/** The capabilities a device has: its listing's, else those learned property by property. */
+export function capabilitiesOf(device: LearnedDevice): Capability[] | undefined {
+  if (device.capabilities) return device.capabilities;
+  const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+  return caps.length > 0 ? caps : undefined;
+}
+
+/** Capabilities of a Homie-style property from its datatype and format. */
+export function capabilityFromMeta(property: string, p: LearnedProperty): Capability | undefined {
+  if (!p.settable || !p.datatype) return undefined;
+  switch (p.datatype) {
+    case 'boolean':
+      return { property, kind: 'binary', valueOn: true, valueOff: false };
+    case 'integer':
+    case 'float': {
+      const [min, max] = (p.format ?? '').split(':').map((x) => (x === '' ? NaN : Number(x)));
+      const cap: Capability = { property, kind: 'numeric' };
+      if (Number.isFinite(min)) cap.min = min;
+      if (Number.isFinite(max)) cap.max = max;
+      if (p.unit) cap.unit = p.unit;
+      return cap;
+    }
+    case 'enum':
+      return { property, kind: 'enum', values: (p.format ?? '').split(',').filter(Boolean) };
+    default:
+      return { property, kind: 'text' };
+  }
+}

@@ -1,0 +1,317 @@
+import type {
+  DeviceCommand, DeviceUpdate, OutgoingPublish, ParseFailure, ParsedMessage,
+} from '../profile-types.js';
+import { buildCommand, type CommandTarget } from './commands.js';
+import { readDeviceList } from './device-list.js';
+import { formatReadings } from './format-readings.js';
+import { HaDiscovery } from './ha-discovery.js';
+import { capabilitiesOf, capabilityFromMeta, type LearnedDevice } from './learned.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodePayload } from './payload.js';
+import { readPayload } from './readings.js';
+import { holds, looksLikeJson, parseJson, resolveSource } from './sources.js';
+import type { ProfileSpec, RuleSpec } from './spec.js';
+import {
+  compilePattern, filterCovers, filterMatches, renderTemplate, type TopicPattern,
+} from './topic-pattern.js';
+
+export interface Subscription {
+  filter: string;
+  /** Carries retained or discovery data: subscribe ordinarily, never as a shared subscription. */
+  retained: boolean;
+}
+
+interface Rule { spec: RuleSpec; pattern: TopicPattern }
+
+export type ParseResult = ParsedMessage | ParseFailure | undefined;
+
+export function isParseFailure(r: ParseResult): r is ParseFailure {
+  return r !== undefined && 'reason' in r;
+}
+
+/**
+ * One ecosystem's profile, built from its YAML. It keeps what it learns from messages
+ * (friendly names, units, command topics, discovered entities) in memory so later messages
+ * and commands use it; `learned(deviceId)` hands that out for persisting.
+ */
+export class Profile {
+  readonly name: string;
+  private readonly rules: Rule[];
+  private readonly maxBytes: number;
+  readonly devices = new Map<string, LearnedDevice>();
+  /** Friendly name → device ID, for ecosystems whose topics carry only the name. */
+  readonly aliases = new Map<string, string>();
+  /** Per device-list rule: the IDs and fingerprints of the last list seen. */
+  readonly listed = new Map<number, Map<string, string>>();
+  private readonly announcedCaps = new Map<string, string>();
+  private readonly ha = new HaDiscovery(this);
+
+  constructor(readonly spec: ProfileSpec, options: { maxPayloadBytes?: number } = {}) {
+    this.name = spec.name;
+    this.rules = spec.rules.map((r) => ({ spec: r, pattern: compilePattern(r.pattern) }));
+    this.maxBytes = options.maxPayloadBytes ?? spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  }
+
+  /** MQTT filters to subscribe to; grows as discovery teaches new topics. */
+  subscriptions(): Subscription[] {
+    const byFilter = new Map<string, boolean>();
+    for (const { spec, pattern } of this.rules) {
+      if (spec.kind === 'ignore') continue;
+      for (const f of pattern.filters) byFilter.set(f, (byFilter.get(f) ?? false) || !!spec.retained);
+    }
+    for (const topic of this.ha.topics()) {
+      if (![...byFilter.keys()].some((f) => filterMatches(f, topic))) byFilter.set(topic, true);
+    }
+    // Overlapping subscriptions may deliver a message twice ([MQTT-3.3.5-1] lets a broker
+    // send one copy per match), so a filter another one already covers is dropped.
+    const all = [...byFilter].map(([filter, retained]) => ({ filter, retained }));
+    return all.filter((s) => !all.some((o) => o !== s && filterCovers(o.filter, s.filter)
+      && (o.retained || !s.retained)));
+  }
+
+  /** True when one of the profile's filters (static or learned) covers the topic. */
+  covers(topic: string): boolean {
+    return this.subscriptions().some((s) => filterMatches(s.filter, topic));
+  }
+
+  device(id: string): LearnedDevice {
+    let d = this.devices.get(id);
+    if (!d) {
+      d = { properties: {} };
+      this.devices.set(id, d);
+    }
+    return d;
+  }
+
+  learned(deviceId: string): LearnedDevice | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  forget(deviceId: string): void {
+    const d = this.devices.get(deviceId);
+    if (d?.friendlyName !== undefined && this.aliases.get(d.friendlyName) === deviceId) {
+      this.aliases.delete(d.friendlyName);
+    }
+    this.devices.delete(deviceId);
+    this.announcedCaps.delete(deviceId);
+    for (const list of this.listed.values()) list.delete(deviceId);
+  }
+
+  /** Records a friendly name; returns a renamed update when it changed. */
+  rename(deviceId: string, name: string | undefined): DeviceUpdate[] {
+    if (name === undefined) return [];
+    const d = this.device(deviceId);
+    const old = d.friendlyName;
+    if (old !== undefined && this.aliases.get(old) === deviceId) this.aliases.delete(old);
+    this.aliases.set(name, deviceId);
+    d.friendlyName = name;
+    return old !== undefined && old !== name ? [{ kind: 'renamed', friendlyName: name }] : [];
+  }
+
+  /** An info update when the device's capabilities differ from those last announced. */
+  capabilityUpdate(deviceId: string): DeviceUpdate[] {
+    const caps = capabilitiesOf(this.device(deviceId));
+    const json = JSON.stringify(caps ?? []);
+    if (caps === undefined || this.announcedCaps.get(deviceId) === json) return [];
+    this.announcedCaps.set(deviceId, json);
+    return [{ kind: 'info', info: { capabilities: caps } }];
+  }
+
+  markAnnounced(deviceId: string): void {
+    this.announcedCaps.set(deviceId, JSON.stringify(capabilitiesOf(this.device(deviceId)) ?? []));
+  }
+
+  message(deviceId: string, updates: DeviceUpdate[]): ParsedMessage {
+    const m: ParsedMessage = { profile: this.name, deviceId, updates };
+    const name = this.devices.get(deviceId)?.friendlyName;
+    if (name !== undefined) m.friendlyName = name;
+    return m;
+  }
+
+  failure(reason: string): ParseFailure {
+    return { profile: this.name, reason };
+  }
+
+  /** Every device the message concerns, flattened; see parse for the single-result form. */
+  parseAll(topic: string, payload: Buffer): ParsedMessage[] | ParseFailure | undefined {
+    try {
+      return this.dispatch(topic, payload);
+    } catch (err) {
+      return this.failure(`could not read message: ${(err as Error).message}`);
+    }
+  }
+
+  /** undefined: not this profile's topic. Never throws. */
+  parse(topic: string, payload: Buffer): ParseResult {
+    const all = this.parseAll(topic, payload);
+    if (!Array.isArray(all)) return all;
+    const [first, ...more] = all;
+    if (!first) return { profile: this.name, deviceId: '', updates: [] };
+    if (more.length > 0) first.more = more;
+    return first;
+  }
+
+  buildCommand(target: CommandTarget, command: DeviceCommand): OutgoingPublish | { error: string } {
+    try {
+      return buildCommand(this, target, command);
+    } catch (err) {
+      return { error: `could not build the command: ${(err as Error).message}` };
+    }
+  }
+
+  formatReadings = formatReadings;
+
+  private dispatch(topic: string, payload: Buffer): ParsedMessage[] | ParseFailure | undefined {
+    for (let index = 0; index < this.rules.length; index++) {
+      const { spec, pattern } = this.rules[index]!;
+      const captures = pattern.match(topic);
+      if (!captures) continue;
+      if (spec.where && Object.entries(spec.where).some(([k, vs]) => !vs.includes(captures[k]!))) {
+        continue;
+      }
+      if (spec.kind === 'ignore') return undefined;
+
+      const decoded = decodePayload(payload, this.maxBytes);
+      if (!decoded.ok && !(spec.kind === 'entity-discovery' && payload.length === 0)) {
+        return this.failure(decoded.reason);
+      }
+      const text = decoded.ok ? decoded.text : '';
+      return this.applyRule(index, spec, captures, text, topic);
+    }
+    if (!this.ha.knows(topic)) return undefined;
+    const decoded = decodePayload(payload, this.maxBytes);
+    return decoded.ok ? this.ha.readState(topic, decoded.text) : this.failure(decoded.reason);
+  }
+
+  private applyRule(index: number, spec: RuleSpec, captures: Record<string, string>, text: string,
+    topic: string): ParsedMessage[] | ParseFailure {
+    if (spec.kind === 'entity-discovery') return this.ha.readConfig(spec, captures, text, topic);
+
+    let json: unknown;
+    if (spec.kind === 'device-list' || spec.kind === 'event'
+      || (spec.kind === 'info' && spec.info?.format !== 'string')) {
+      const parsed = parseJson(text);
+      if (!parsed.ok) return this.failure(parsed.reason);
+      json = parsed.value;
+    } else if (spec.kind === 'availability' && spec.availability?.path && looksLikeJson(text)) {
+      const parsed = parseJson(text);
+      if (!parsed.ok) return this.failure(parsed.reason);
+      json = parsed.value;
+    }
+    if (spec.kind === 'device-list') return readDeviceList(this, index, spec, json);
+    if (spec.kind === 'event' && !holds(spec.event!.when, json)) return [];
+
+    const device = spec.device ?? { id: '{device}' };
+    const name = resolveSource(device.name, captures, json);
+    const id = resolveSource(device.id, captures, json)
+      ?? (name !== undefined ? this.aliases.get(name) ?? name : undefined);
+    if (id === undefined) return this.failure('no device ID in the message');
+    const updates: DeviceUpdate[] = [];
+    if (name !== undefined && spec.kind !== 'event') updates.push(...this.rename(id, name));
+
+    const rest = this.applyKind(spec, id, captures, text, json);
+    if (!Array.isArray(rest)) return rest;
+    const m = this.message(id, [...updates, ...rest]);
+    if (name !== undefined && spec.kind !== 'event') m.friendlyName = name;
+    return [m];
+  }
+
+  private applyKind(spec: RuleSpec, id: string, captures: Record<string, string>, text: string,
+    json: unknown): DeviceUpdate[] | ParseFailure {
+    switch (spec.kind) {
+      case 'readings': return this.readReadings(spec, id, captures, text);
+      case 'availability': return this.readAvailability(spec, text, json);
+      case 'info': return this.readInfo(spec, id, captures, text, json);
+      case 'event': return this.readEvent(spec, id, captures, json);
+      default: return this.readMeta(spec, id, captures, text);
+    }
+  }
+
+  private readReadings(spec: RuleSpec, id: string, captures: Record<string, string>,
+    text: string): DeviceUpdate[] | ParseFailure {
+    if (text.trim() === '') return [];
+    const device = this.device(id);
+    const outcome = readPayload(spec.payload ?? {}, text, captures, device);
+    if (!outcome.ok) return this.failure(outcome.reason);
+
+    const { readings, captures: where } = outcome.result;
+    for (const [property, reading] of Object.entries(readings)) {
+      const p = (device.properties[property] ??= {});
+      p.captures = where[property];
+      p.type = typeof reading.value as 'number' | 'boolean' | 'string';
+      if (spec.capability && !p.capability) {
+        p.capability = { property, kind: spec.capability.kind };
+        if (spec.capability.valueOn !== undefined) p.capability.valueOn = spec.capability.valueOn;
+        if (spec.capability.valueOff !== undefined) p.capability.valueOff = spec.capability.valueOff;
+      }
+    }
+    const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];
+    if (Object.keys(readings).length > 0) updates.push({ kind: 'readings', readings });
+    return updates;
+  }
+
+  private readAvailability(spec: RuleSpec, text: string, json: unknown): DeviceUpdate[] | ParseFailure {
+    const a = spec.availability!;
+    let state: unknown = text.trim();
+    if (json !== undefined && a.path) state = resolveSource(a.path, {}, json);
+    if (state === '') return [];
+    const is = (list: unknown[]) => list.some((v) => String(v) === state);
+    if (is(a.online)) return [{ kind: 'availability', online: true }];
+    if (is(a.offline)) return [{ kind: 'availability', online: false }];
+    if (a.ignore && is(a.ignore)) return [];
+    return this.failure(`unexpected availability payload ${JSON.stringify(state)}`);
+  }
+
+  private readInfo(spec: RuleSpec, id: string, captures: Record<string, string>, text: string,
+    json: unknown): DeviceUpdate[] | ParseFailure {
+    const info = spec.info!;
+    if (info.format === 'string') {
+      const name = text.trim();
+      if (name === '' || !info.friendlyName) return [];
+      const renamed = this.rename(id, name);
+      return [{ kind: 'info', friendlyName: name, info: {} }, ...renamed];
+    }
+    const friendlyName = resolveSource(info.friendlyName, captures, json);
+    const out: DeviceUpdate = { kind: 'info', info: {} };
+    const model = resolveSource(info.model, captures, json);
+    const vendor = resolveSource(info.vendor, captures, json);
+    const description = resolveSource(info.description, captures, json);
+    if (model !== undefined) out.info.model = model;
+    if (vendor !== undefined) out.info.vendor = vendor;
+    if (description !== undefined) out.info.description = description;
+    if (friendlyName !== undefined) out.friendlyName = friendlyName;
+    if (Object.keys(out.info).length === 0 && friendlyName === undefined) return [];
+    return [out, ...this.rename(id, friendlyName)];
+  }
+
+  private readEvent(spec: RuleSpec, id: string, captures: Record<string, string>, json: unknown):
+    DeviceUpdate[] {
+    const event = spec.event!;
+    if (event.update === 'removed') {
+      this.forget(id);
+      return [{ kind: 'removed' }];
+    }
+    const to = resolveSource(event.newName, captures, json);
+    if (to === undefined) return [];
+    const renamed = this.rename(id, to);
+    return renamed.length > 0 ? renamed : [];
+  }
+
+  private readMeta(spec: RuleSpec, id: string, captures: Record<string, string>, text: string):
+    DeviceUpdate[] {
+    const meta = spec.meta!;
+    const property = renderTemplate(meta.property, captures).text;
+    const attribute = renderTemplate(meta.attribute, captures).text;
+    const p = (this.device(id).properties[property] ??= {});
+    p.captures = captures;
+    const value = text.trim();
+    if (attribute === 'datatype') p.datatype = value;
+    else if (attribute === 'unit') p.unit = value === '' ? undefined : value;
+    else if (attribute === 'settable') p.settable = value === 'true';
+    else if (attribute === 'format') p.format = value;
+    else return [];
+    const cap = capabilityFromMeta(property, p);
+    if (cap) p.capability = cap;
+    else delete p.capability;
+    return this.capabilityUpdate(id);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Reading } from '../profile-types.js';
+import { getPath, isPlainObject, leaves } from './json-path.js';
+import type { LearnedDevice } from './learned.js';
+import { holds, looksLikeJson, parseJson } from './sources.js';
+import type { FieldSpec, PayloadSpec } from './spec.js';
+import { compilePattern, renderTemplate } from './topic-pattern.js';
+import { knownProperty } from './units.js';
+
+/** Readings keyed by property, with the captures each was read under (for commands). */
+export interface ReadResult {
+  readings: Record<string, Reading>;
+  captures: Record<string, Record<string, string>>;
+}
+
+export type ReadOutcome = { ok: true; result: ReadResult } | { ok: false; reason: string };
+
+const PROPERTY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+
+function snake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase();
+}
+
+function toBoolean(text: string, booleans: Record<string, boolean> | undefined): boolean | undefined {
+  if (!booleans) return undefined;
+  if (Object.hasOwn(booleans, text)) return booleans[text];
+  const lower = text.toLowerCase();
+  const key = Object.keys(booleans).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : booleans[key];
+}
+
+class Reader {
+  readonly result: ReadResult = { readings: {}, captures: {} };
+
+  constructor(private readonly spec: PayloadSpec, private readonly device: LearnedDevice) {}
+
+  add(property: string, value: unknown, field: FieldSpec, captures: Record<string, string>): void {
+    if (!PROPERTY.test(property)) return;
+    let v: Reading['value'];
+    if (typeof value === 'string') v = toBoolean(value, this.spec.booleans) ?? value;
+    else if (typeof value === 'number' || typeof value === 'boolean') v = value;
+    else return;
+    if (typeof v === 'number' && field.scale !== undefined) v = v * field.scale;
+
+    const learned = this.device.properties[property];
+    const known = knownProperty(property);
+    const reading: Reading = { value: v };
+    const unit = learned?.unit ?? field.unit ?? (typeof v === 'number' ? known?.unit : undefined);
+    const deviceClass = field.deviceClass ?? learned?.deviceClass ?? known?.deviceClass;
+    if (unit !== undefined && typeof v === 'number') reading.unit = unit;
+    if (deviceClass !== undefined) reading.deviceClass = deviceClass;
+    this.result.readings[property] = reading;
+    this.result.captures[property] = captures;
+  }
+
+  readObject(object: Record<string, unknown>, captures: Record<string, string>): void {
+    const listed = new Set<string>();
+    for (const [path, f] of Object.entries(this.spec.fields ?? {})) {
+      listed.add(path);
+      const field: FieldSpec = typeof f === 'string' ? { property: f } : f;
+      const value = getPath(object, path);
+      if (value === undefined || value === null) continue;
+      const name = renderTemplate(field.property ?? path, captures).text;
+      this.add(name, value, field, captures);
+    }
+    if (this.spec.others === 'ignore') return;
+
+    const exclude = new Set(this.spec.exclude ?? []);
+    const found = leaves(object).filter(({ path, value }) => {
+      const joined = path.join('.');
+      return !listed.has(joined) && !exclude.has(joined) && !exclude.has(path[0]!)
+        && !exclude.has(path[path.length - 1]!) && value !== null && !Array.isArray(value);
+    });
+    const nameOf = (path: string[], whole: boolean) => {
+      const raw = whole ? path.join('_') : path[path.length - 1]!;
+      return this.spec.naming === 'snake' ? snake(raw) : raw;
+    };
+    const leafOnly = this.spec.nested === 'leaf';
+    const counts = new Map<string, number>();
+    for (const { path } of found) {
+      const n = nameOf(path, !leafOnly);
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    for (const { path, value } of found) {
+      let name = nameOf(path, !leafOnly);
+      if ((counts.get(name) ?? 0) > 1 || Object.hasOwn(this.result.readings, name)) {
+        name = nameOf(path, true);
+      }
+      this.add(name, value, {}, captures);
+    }
+  }
+
+  readScalar(text: string, captures: Record<string, string>): string | undefined {
+    const name = renderTemplate(this.spec.property ?? 'value', captures).text;
+    const format = this.spec.format ?? 'auto';
+    const trimmed = text.trim();
+    const datatype = this.device.properties[name]?.datatype;
+    const field: FieldSpec = { unit: this.spec.unit, deviceClass: this.spec.deviceClass };
+
+    const asNumber = trimmed === '' ? NaN : Number(trimmed);
+    if (format === 'number' || datatype === 'integer' || datatype === 'float') {
+      if (!Number.isFinite(asNumber)) return `expected a number, got ${JSON.stringify(trimmed)}`;
+      this.add(name, asNumber, field, captures);
+      return undefined;
+    }
+    if (format === 'boolean' || datatype === 'boolean') {
+      const b = toBoolean(trimmed, this.spec.booleans ?? { true: true, false: false });
+      if (b === undefined) return `expected an on/off state, got ${JSON.stringify(trimmed)}`;
+      this.add(name, b, field, captures);
+      return undefined;
+    }
+    if (format === 'string' || datatype !== undefined) {
+      this.add(name, text, field, captures);
+      return undefined;
+    }
+    const b = toBoolean(trimmed, this.spec.booleans);
+    this.add(name, b ?? (Number.isFinite(asNumber) ? asNumber : text), field, captures);
+    return undefined;
+  }
+}
+
+/** Reads a payload's readings as the rule's payload spec says. */
+export function readPayload(spec: PayloadSpec, text: string, captures: Record<string, string>,
+  device: LearnedDevice): ReadOutcome {
+  const reader = new Reader(spec, device);
+  const format = spec.format ?? 'auto';
+  const wantsJson = format === 'json' || (format === 'auto' && looksLikeJson(text))
+    || spec.when !== undefined || spec.each !== undefined;
+
+  if (!wantsJson) {
+    const reason = reader.readScalar(text, captures);
+    return reason ? { ok: false, reason } : { ok: true, result: reader.result };
+  }
+  const json = parseJson(text);
+  if (!json.ok) return json;
+  if (!isPlainObject(json.value)) return { ok: false, reason: 'expected a JSON object' };
+  if (!holds(spec.when, json.value)) return { ok: true, result: reader.result };
+
+  if (spec.each) {
+    const container = getPath(json.value, spec.each.path);
+    if (!isPlainObject(container)) return { ok: true, result: reader.result };
+    const keyPattern = compilePattern(spec.each.key);
+    for (const [key, inner] of Object.entries(container)) {
+      const keyCaptures = keyPattern.match(key);
+      if (keyCaptures && isPlainObject(inner)) reader.readObject(inner, { ...captures, ...keyCaptures });
+    }
+  } else {
+    reader.readObject(json.value, captures);
+  }
+  return { ok: true, result: reader.result };
+}

@@ -1,0 +1,187 @@
+/**
+ * The shape of a profile file (devices/*.yaml) after YAML parsing and checking. See
+ * devices/README.md for the format in prose; schema.ts checks a file against it.
+ *
+ * A Source says where a value comes from: a string with `{capture}` placeholders is filled
+ * from the topic's captures; any other string is a dotted JSON path into the payload; a
+ * list tries each in turn and takes the first that gives a value.
+ */
+export type Source = string | string[];
+export type Scalar = string | number | boolean;
+export type CapabilityKind = 'binary' | 'numeric' | 'enum' | 'text';
+
+export interface Condition { path: string; in: Scalar[] }
+
+export interface FieldSpec {
+  property?: string;
+  unit?: string;
+  deviceClass?: string;
+  /** Multiplies numbers (e.g. mV reported, V wanted: 0.001). */
+  scale?: number;
+}
+
+export interface PayloadSpec {
+  /** auto: a JSON object is read by fields, anything else as one scalar. */
+  format?: 'auto' | 'json' | 'number' | 'boolean' | 'string';
+  /** The property a scalar payload reports, e.g. "{name}" or "state". */
+  property?: string;
+  unit?: string;
+  deviceClass?: string;
+  /** JSON path → property name or field spec. Listed fields come first. */
+  fields?: Record<string, string | FieldSpec>;
+  /** What to do with JSON leaves not named in fields (default flatten: one per leaf). */
+  others?: 'flatten' | 'ignore';
+  /** How to name flattened leaves: keep the key, or snake_case it (ApparentPower → apparent_power). */
+  naming?: 'keep' | 'snake';
+  /**
+   * A nested leaf is named by its whole path joined with `_` (color.x → color_x, the default)
+   * or by its last key alone (AM2301.Temperature → Temperature), the path only when two
+   * leaves would share a name.
+   */
+  nested?: 'path' | 'leaf';
+  /** Paths (and top-level keys) never reported. */
+  exclude?: string[];
+  /** Strings that mean a boolean state, e.g. { ON: true, OFF: false }. */
+  booleans?: Record<string, boolean>;
+  /** Read the message only when this holds (e.g. method NotifyStatus). */
+  when?: Condition;
+  /** Read each key of the object at path whose name matches key (with captures). */
+  each?: { path: string; key: string };
+}
+
+export interface AvailabilitySpec {
+  /** JSON path to the state when the payload is a JSON object ({"state":"online"}). */
+  path?: string;
+  online: Scalar[];
+  offline: Scalar[];
+  /** Payloads that say nothing about availability (Homie init, sleeping, alert). */
+  ignore?: Scalar[];
+}
+
+export interface InfoSpec {
+  format?: 'json' | 'string';
+  friendlyName?: Source;
+  model?: Source;
+  vendor?: Source;
+  description?: Source;
+}
+
+export interface EventSpec {
+  when: Condition;
+  update: 'removed' | 'renamed';
+  /** For renamed: the new friendly name. */
+  newName?: Source;
+}
+
+export interface CapabilitiesSpec {
+  path: string;
+  /** Nested lists to descend into (Zigbee2MQTT `features` of a light or switch). */
+  children?: string;
+  property: string;
+  kind: string;
+  kinds: Record<string, CapabilityKind>;
+  values?: string;
+  min?: string;
+  max?: string;
+  unit?: string;
+  valueOn?: string;
+  valueOff?: string;
+  /** Only entries whose access field has this bit set can be commanded. */
+  access?: { path: string; bit: number };
+}
+
+export interface DeviceListSpec {
+  path?: string;
+  skip?: Condition;
+  model?: Source;
+  vendor?: Source;
+  description?: Source;
+  capabilities?: CapabilitiesSpec;
+}
+
+export interface MetaSpec {
+  /** The property the attribute belongs to, e.g. "{property}". */
+  property: string;
+  /** Which attribute: datatype, unit, settable, format or name (Homie's `$` attributes). */
+  attribute: string;
+}
+
+export interface DiscoverySpec {
+  /** Short keys the discovery payload may use, e.g. stat_t: state_topic. */
+  abbreviations?: Record<string, string>;
+  deviceAbbreviations?: Record<string, string>;
+  /** The key whose value replaces a leading or trailing `~` in topics. */
+  baseTopicKey?: string;
+  /** Sources in the expanded payload (plus topic captures). */
+  id: Source;
+  friendlyName?: Source;
+  property: Source;
+  model?: Source;
+  vendor?: Source;
+  /** Component → how its entity is read and commanded; others are read as sensors. */
+  components: Record<string, CapabilityKind | 'sensor' | 'binary_sensor'>;
+}
+
+export interface CapabilityDecl {
+  kind: CapabilityKind;
+  valueOn?: Scalar;
+  valueOff?: Scalar;
+}
+
+export interface RuleSpec {
+  pattern: string;
+  kind: 'readings' | 'availability' | 'info' | 'device-list' | 'event' | 'property-meta'
+    | 'entity-discovery' | 'ignore';
+  /** The topic carries retained or discovery data: never share-subscribe it. */
+  retained?: boolean;
+  /** Allowed values per capture, e.g. component: [switch, light]. */
+  where?: Record<string, string[]>;
+  /** Device ID and friendly name; with only a name, the ID is the one learned for that name. */
+  device?: { id?: Source; name?: Source };
+  payload?: PayloadSpec;
+  availability?: AvailabilitySpec;
+  info?: InfoSpec;
+  event?: EventSpec;
+  list?: DeviceListSpec;
+  meta?: MetaSpec;
+  discovery?: DiscoverySpec;
+  /** Properties read by this rule can be commanded, with this kind. */
+  capability?: CapabilityDecl;
+}
+
+export interface CommandSpec {
+  topic: string;
+  payload: string;
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** Whether the property's next reported value confirms the command (default true). */
+  confirms?: boolean;
+}
+
+export interface CommandsSpec {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** The property on, off and toggle act on, first one the device has. */
+  defaultProperty?: string | string[];
+  /** Property → the device's own name for it, filled into {name} (default: the property). */
+  names?: Record<string, string>;
+  /** How a binary value is written when the device did not say (default ON / OFF). */
+  binary?: { on: Scalar; off: Scalar };
+  on?: CommandSpec;
+  off?: CommandSpec;
+  toggle?: CommandSpec;
+  set?: CommandSpec;
+  get?: CommandSpec;
+  /** `!get` without a property. */
+  getAll?: CommandSpec;
+}
+
+export interface ProfileSpec {
+  name: string;
+  description?: string;
+  maxPayloadBytes?: number;
+  rules: RuleSpec[];
+  commands?: CommandsSpec;
+  /** generic.yaml only: the rule each configured topic pattern becomes. */
+  configRule?: Omit<RuleSpec, 'pattern'>;
+}
