@@ -81,6 +81,27 @@ export class AccountService {
     return userId;
   }
 
+  /**
+   * Creates a user in a reserved namespace (a bridge puppet): no password, so nobody can log
+   * in as it, and registration cannot claim its name. Does nothing if it exists.
+   */
+  async ensureReservedUser(localpart: string, displayName: string): Promise<string> {
+    if (!LOCALPART.test(localpart)) {
+      throw new MatrixError('M_INVALID_USERNAME', `invalid puppet localpart ${localpart}`);
+    }
+    const userId = this.userId(localpart);
+    const existing = await this.store.getUser(userId);
+    if (existing) {
+      if (existing.displayname !== displayName) await this.updateProfile(userId, { displayname: displayName });
+      return userId;
+    }
+    await this.db.write([this.store.putUserOp({
+      user_id: userId, password_hash: null, created_ts: Date.now(), displayname: displayName,
+      avatar_url: null, admin: false, deactivated: false,
+    })]);
+    return userId;
+  }
+
   async checkPassword(userId: string, password: string): Promise<boolean> {
     const user = await this.store.getUser(userId);
     if (!user?.password_hash || user.deactivated) return false;

@@ -68,6 +68,7 @@ export interface Pending {
  */
 export class RoomService {
   private readonly loaded = new Map<string, Promise<LoadedRoom | undefined>>();
+  private readonly listeners = new Set<(events: StoredEvent[]) => void>();
 
   constructor(private readonly deps: RoomServiceDeps) {}
 
@@ -175,6 +176,19 @@ export class RoomService {
     const last = pending.stored[pending.stored.length - 1];
     if (last) this.deps.stream.markDurable(last.pos);
     this.deps.notifier.notify({ roomId, userIds: pending.notifyUsers });
+    for (const listener of this.listeners) {
+      try {
+        listener(pending.stored);
+      } catch (err) {
+        this.deps.log.error({ err, room_id: roomId }, 'event listener failed');
+      }
+    }
+  }
+
+  /** Calls `listener` with every batch of events once it is durable (the bridge uses it). */
+  onEvents(listener: (events: StoredEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private remember(room: LoadedRoom, event: StoredEvent): void {
