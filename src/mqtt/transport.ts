@@ -22,6 +22,9 @@ export interface PublishOptions {
  * malformed payload cannot jam the device's queue.
  */
 export type MessageHandler = (message: MqttMessage) => Promise<void>;
+// Messages that Switchboard itself publishes through publish() are not handed back to its
+// own handlers in embedded mode, nor in external mode over MQTT 5 (No Local); over MQTT 3.1.1
+// a broker echoes them when a subscription matches.
 
 export interface SubscribeOptions {
   qos?: 0 | 1 | 2;
@@ -33,8 +36,17 @@ export interface SubscribeOptions {
   shared?: boolean;
 }
 
+/** Counters since start, for metrics and tests. */
+export interface TransportStats {
+  /** Messages handed to subscribe() handlers (one per message, however many handlers). */
+  received: number;
+  /** Handler calls that threw or rejected; each is logged with its topic and reason. */
+  handler_errors: number;
+}
+
 export interface MqttTransport {
   readonly mode: 'embedded' | 'external';
+  readonly stats: Readonly<TransportStats>;
   /** Starts listening (embedded) or connecting (external). */
   start(): Promise<void>;
   subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<void>;

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { topicMatches } from './topic-filter.js';
+import type { MessageHandler, MqttMessage, TransportStats } from './transport.js';
+
+interface Route {
+  filter: string;
+  handler: MessageHandler;
+}
+
+/**
+ * Hands each message to the handlers whose filter matches, in both MQTT modes. A handler that
+ * throws or rejects is logged with the topic and counted; it never reaches the broker or the
+ * MQTT client, so one bad payload cannot stop the stream.
+ */
+export class Dispatcher {
+  readonly stats: TransportStats = { received: 0, handler_errors: 0 };
+  private readonly routes: Route[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  add(filter: string, handler: MessageHandler): void {
+    this.routes.push({ filter, handler });
+  }
+
+  matches(topic: string): boolean {
+    return this.routes.some((r) => topicMatches(r.filter, topic));
+  }
+
+  /** Resolves once every matching handler has settled; never rejects. */
+  dispatch(message: MqttMessage): Promise<void> {
+    const calls: Promise<void>[] = [];
+    for (const route of this.routes) {
+      if (topicMatches(route.filter, message.topic)) calls.push(this.call(route, message));
+    }
+    if (calls.length === 0) return Promise.resolve();
+    this.stats.received++;
+    return calls.length === 1 ? calls[0]! : Promise.all(calls).then(() => undefined);
+  }
+
+  /** Hands one message to one handler only (a retained message replayed on subscribe). */
+  deliver(handler: MessageHandler, filter: string, message: MqttMessage): Promise<void> {
+    this.stats.received++;
+    return this.call({ filter, handler }, message);
+  }
+
+  private async call(route: Route, message: MqttMessage): Promise<void> {
+    try {
+      await route.handler(message);
+    } catch (err) {
+      this.stats.handler_errors++;
+      this.log.warn({ topic: message.topic, filter: route.filter, qos: message.qos,
+        reason: err instanceof Error ? err.message : String(err) }, 'mqtt handler failed');
+    }
+  }
+}

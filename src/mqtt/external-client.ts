@@ -1,0 +1,180 @@
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.js';
+import type { MqttConfig } from '../config/mqtt-schema.js';
+import { Dispatcher } from './dispatcher.js';
+import { readPem } from './listeners.js';
+import type {
+  MessageHandler, MqttTransport, PublishOptions, SubscribeOptions, TransportStats,
+} from './transport.js';
+
+// Reconnect after 1 s, doubling per failed attempt up to 30 s, so a broker that is down for
+// long is not hammered and one that restarts is back within a second.
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+// MQTT 5 Session Expiry Interval (section 3.1.2.11.2): the broker keeps the session and
+// queues QoS 1/2 messages for a week of downtime.
+const SESSION_EXPIRY_S = 7 * 24 * 3600;
+// "Unacceptable protocol version" (3.1.1 CONNACK code 1) and "Unsupported Protocol Version"
+// (MQTT 5 reason code 0x84): the broker does not speak MQTT 5.
+const PROTOCOL_REFUSED = new Set([1, 0x84]);
+
+interface Subscription {
+  filter: string;
+  qos: 0 | 1 | 2;
+  shared: boolean;
+}
+
+/** A stable client ID, so the broker finds Switchboard's persistent session again. */
+export function defaultClientId(serverName: string): string {
+  return `switchboard-${serverName.replace(/[^A-Za-z0-9.-]/g, '_')}`;
+}
+
+/**
+ * An MQTT.js client to an existing broker (Mosquitto, EMQX...), MQTT 5 with a fallback to
+ * 3.1.1, a persistent session, and acknowledgements sent only after the handler resolves.
+ */
+export class ExternalClient implements MqttTransport {
+  readonly mode = 'external' as const;
+  private readonly dispatcher: Dispatcher;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly url: string;
+  private readonly clientId: string;
+  private client: MqttClient | null = null;
+  private protocolVersion: 4 | 5 = 5;
+  private attempts = 0;
+  private connected: Promise<void> | null = null;
+
+  constructor(private readonly config: MqttConfig, serverName: string,
+    private readonly log: Logger) {
+    if (!config.url) throw new ConfigError('mqtt.url', 'missing: external mode needs a broker URL');
+    this.url = config.url;
+    this.clientId = config.client_id ?? defaultClientId(serverName);
+    this.dispatcher = new Dispatcher(log);
+  }
+
+  get stats(): Readonly<TransportStats> {
+    return this.dispatcher.stats;
+  }
+
+  /** Resolves at the first successful connection; until then it keeps retrying. */
+  start(): Promise<void> {
+    this.connected ??= new Promise((resolve, reject) => this.open(resolve, reject));
+    return this.connected;
+  }
+
+  async subscribe(filter: string, handler: MessageHandler,
+    options: SubscribeOptions = {}): Promise<void> {
+    this.dispatcher.add(filter, handler);
+    const sub: Subscription = { filter, qos: options.qos ?? 1, shared: options.shared ?? false };
+    this.subscriptions.push(sub);
+    if (this.client?.connected) await this.sendSubscribe(this.client, sub);
+  }
+
+  async publish(topic: string, payload: string | Buffer,
+    options: PublishOptions = {}): Promise<void> {
+    if (!this.client) throw new Error('the MQTT client is not started');
+    await this.client.publishAsync(topic, payload, {
+      qos: options.qos ?? 0, retain: options.retain ?? false,
+    });
+  }
+
+  describe(): Record<string, unknown> {
+    const url = new URL(this.url);
+    url.username = '';
+    url.password = '';
+    return { mode: this.mode, url: url.toString(), client_id: this.clientId,
+      protocol_version: this.protocolVersion === 5 ? '5' : '3.1.1',
+      shared_group: this.config.shared_group ?? null };
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync();
+  }
+
+  private options(): IClientOptions {
+    const tls = this.config.client_tls ?? {};
+    return {
+      protocolVersion: this.protocolVersion,
+      clientId: this.clientId,
+      clean: false,
+      username: this.config.username ?? undefined,
+      password: this.config.password ?? undefined,
+      reconnectPeriod: RECONNECT_FIRST_MS,
+      connectTimeout: 10_000,
+      properties: this.protocolVersion === 5
+        ? { sessionExpiryInterval: SESSION_EXPIRY_S } : undefined,
+      ca: tls.ca ? readPem('mqtt.client_tls.ca', tls.ca) : undefined,
+      cert: tls.cert ? readPem('mqtt.client_tls.cert', tls.cert) : undefined,
+      key: tls.key ? readPem('mqtt.client_tls.key', tls.key) : undefined,
+      rejectUnauthorized: tls.reject_unauthorized ?? true,
+    };
+  }
+
+  private open(resolve: () => void, reject: (err: Error) => void): void {
+    let client: MqttClient;
+    try {
+      client = connect(this.url, this.options());
+    } catch (err) {
+      return reject(err as Error);
+    }
+    this.client = client;
+    // MQTT.js sends the PUBACK (QoS 1) or PUBCOMP (QoS 2) only after handleMessage calls
+    // back, under MQTT 5 and 3.1.1 alike (customHandleAcks works under 5 only).
+    client.handleMessage = (packet, done) => {
+      if (packet.cmd !== 'publish') return done();
+      const publish = packet as IPublishPacket;
+      const payload = typeof publish.payload === 'string'
+        ? Buffer.from(publish.payload) : Buffer.from(publish.payload);
+      this.dispatcher.dispatch({ topic: publish.topic, payload, qos: publish.qos,
+        retain: publish.retain }).then(() => done());
+    };
+
+    client.on('connect', (connack) => {
+      this.attempts = 0;
+      client.options.reconnectPeriod = RECONNECT_FIRST_MS;
+      this.log.info({ ...this.describe(), session_present: connack.sessionPresent },
+        'mqtt connected');
+      // A broker that kept the session kept the subscriptions too; subscribing again is
+      // harmless and covers a session the broker expired.
+      Promise.all(this.subscriptions.map((s) => this.sendSubscribe(client, s)))
+        .then(() => resolve(), (err: Error) =>
+          this.log.error({ reason: err.message }, 'mqtt subscribe failed'));
+    });
+    client.on('reconnect', () => {
+      // Capped exponential backoff: MQTT.js retries on a fixed interval, so the timer is
+      // reset with the next period before the attempt's close sets it up again.
+      this.attempts++;
+      client.options.reconnectPeriod = Math.min(RECONNECT_MAX_MS,
+        RECONNECT_FIRST_MS * 2 ** this.attempts);
+      (client as unknown as { _clearReconnect(): void })._clearReconnect();
+    });
+    client.on('offline', () => this.log.warn(this.describe(), 'mqtt broker unreachable'));
+    client.on('error', (err: Error & { code?: unknown }) => {
+      if (this.protocolVersion === 5 && PROTOCOL_REFUSED.has(Number(err.code))) {
+        this.log.info({ url: this.describe().url }, 'broker refused mqtt 5, using 3.1.1');
+        this.protocolVersion = 4;
+        client.removeAllListeners();
+        client.on('error', () => undefined);
+        client.end(true);
+        return this.open(resolve, reject);
+      }
+      this.log.warn({ reason: err.message, code: err.code }, 'mqtt client error');
+    });
+  }
+
+  private async sendSubscribe(client: MqttClient, sub: Subscription): Promise<void> {
+    const group = this.config.shared_group;
+    const shared = sub.shared && group && this.protocolVersion === 5;
+    const topic = shared ? `$share/${group}/${sub.filter}` : sub.filter;
+    // No Local (MQTT 5 section 3.8.3.1): our own publishes do not come back to us. It is a
+    // protocol error on a shared subscription [MQTT-3.8.3-4].
+    const nl = this.protocolVersion === 5 && !shared;
+    const granted = await client.subscribeAsync(topic, { qos: sub.qos, nl });
+    for (const g of granted) {
+      if (g.qos >= 0x80) throw new Error(`broker refused the subscription to ${g.topic}`);
+    }
+  }
+}
