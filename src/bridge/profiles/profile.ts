@@ -208,10 +208,13 @@ export class Profile {
     const updates: DeviceUpdate[] = [];
     if (name !== undefined && spec.kind !== 'event') updates.push(...this.rename(id, name));
 
+    const knownName = this.devices.get(id)?.friendlyName;
     const rest = this.applyKind(spec, id, captures, text, json);
     if (!Array.isArray(rest)) return rest;
     const m = this.message(id, [...updates, ...rest]);
-    if (name !== undefined && spec.kind !== 'event') m.friendlyName = name;
+    // A removed device is forgotten, but the notice about it still wants its name.
+    const friendlyName = m.friendlyName ?? knownName ?? name;
+    if (friendlyName !== undefined) m.friendlyName = friendlyName;
     return [m];
   }
 
@@ -238,7 +241,8 @@ export class Profile {
       const p = (device.properties[property] ??= {});
       p.captures = where[property];
       p.type = typeof reading.value as 'number' | 'boolean' | 'string';
-      if (spec.capability && !p.capability) {
+      if (spec.capability && !p.capability && this.isCapability(spec, property, reading.value,
+        where[property] ?? {})) {
         p.capability = { property, kind: spec.capability.kind };
         if (spec.capability.valueOn !== undefined) p.capability.valueOn = spec.capability.valueOn;
         if (spec.capability.valueOff !== undefined) p.capability.valueOff = spec.capability.valueOff;
@@ -247,6 +251,15 @@ export class Profile {
     const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];
     if (Object.keys(readings).length > 0) updates.push({ kind: 'readings', readings });
     return updates;
+  }
+
+  /** A rule's capability is its named property's, else any reading of the fitting type. */
+  private isCapability(spec: RuleSpec, property: string, value: unknown,
+    captures: Record<string, string>): boolean {
+    const decl = spec.capability!;
+    if (decl.property !== undefined) return renderTemplate(decl.property, captures).text === property;
+    const fits = { binary: 'boolean', numeric: 'number', enum: 'string', text: 'string' };
+    return typeof value === fits[decl.kind];
   }
 
   private readAvailability(spec: RuleSpec, text: string, json: unknown): DeviceUpdate[] | ParseFailure {

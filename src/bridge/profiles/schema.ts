@@ -63,7 +63,8 @@ const rule: SchemaNode = object({
   discovery: object({ abbreviations: map, deviceAbbreviations: map, baseTopicKey: str,
     id: source, friendlyName: source, property: source, model: source, vendor: source,
     components: map }, ['id', 'property', 'components']),
-  capability: object({ kind: capabilityKind, valueOn: scalar, valueOff: scalar }, ['kind']),
+  capability: object({ kind: capabilityKind, property: str, valueOn: scalar, valueOff: scalar },
+    ['kind']),
 }, ['pattern', 'kind']);
 
 const profileSchema: SchemaNode = object({

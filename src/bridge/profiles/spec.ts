@@ -124,6 +124,8 @@ export interface DiscoverySpec {
 
 export interface CapabilityDecl {
   kind: CapabilityKind;
+  /** The property that is commandable, e.g. "switch_{channel}" (default: every reading of this kind). */
+  property?: string;
   valueOn?: Scalar;
   valueOff?: Scalar;
 }

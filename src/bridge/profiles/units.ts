@@ -20,6 +20,8 @@ const KNOWN: Record<string, Known> = {
   co2: { unit: 'ppm', deviceClass: 'carbon_dioxide' },
   pm25: { unit: 'µg/m³', deviceClass: 'pm25' },
   rssi: { unit: 'dBm', deviceClass: 'signal_strength' },
+  dew_point: { unit: '°C', deviceClass: 'temperature' },
+  dewpoint: { unit: '°C', deviceClass: 'temperature' },
   occupancy: { deviceClass: 'occupancy' },
   contact: { deviceClass: 'door' },
   water_leak: { deviceClass: 'moisture' },
