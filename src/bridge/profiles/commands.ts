@@ -141,7 +141,7 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
     if ('error' in value) return value;
     const learned = device.properties[property];
     if (learned?.entity) return entityCommand(learned, property, command, value);
-    if (!spec.set) return { error: `${profile.name} devices cannot be set` };
+    if (!spec.set) return { error: `unknown property ${property} (nothing on this device can be set)` };
     return publish(spec, spec.set, {
       ...vars(property), value: String(value.send), value_json: JSON.stringify(value.send),
     }, { property, value: value.confirm });
