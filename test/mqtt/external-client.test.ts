@@ -1,0 +1,166 @@
+import t from 'tap';
+import type { MqttConfig } from '../../src/config/mqtt-schema.js';
+import { ExternalClient } from '../../src/mqtt/external-client.js';
+import { captureLog, client, delay, startEmbedded, tempDir, waitFor } from './helpers.js';
+import { freePort, Mosquitto, mosquittoMissing } from './mosquitto.js';
+
+type Test = { teardown(fn: () => unknown): void };
+
+const missing = mosquittoMissing();
+if (missing && process.env.CI === 'true') {
+  t.fail(`${missing}: the external-mode tests cannot run under CI`);
+}
+
+async function startMosquitto(t: Test): Promise<Mosquitto> {
+  const broker = new Mosquitto(tempDir(t), await freePort());
+  await broker.start();
+  t.teardown(() => broker.stop());
+  return broker;
+}
+
+function external(t: Test, url: string, config: Partial<MqttConfig> = {}) {
+  const { log, lines } = captureLog();
+  const transport = new ExternalClient({ mode: 'external', url, ...config }, 'test.example', log);
+  t.teardown(() => transport.close());
+  return { transport, lines };
+}
+
+t.test('external mode against a real Mosquitto', { skip: missing ?? false }, async (t) => {
+  t.test('connects with MQTT 5, subscribes and publishes', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const { transport } = external(t, mosquitto.url);
+    const seen: string[] = [];
+    await transport.subscribe('tele/+/SENSOR', async (m) => {
+      seen.push(`${m.topic}=${m.payload}`);
+    });
+    await transport.start();
+    t.equal(transport.describe().protocol_version, '5');
+    t.equal(transport.describe().client_id, 'switchboard-test.example');
+
+    const device = await client(t, mosquitto.url);
+    await device.subscribeAsync('cmnd/#', { qos: 1 });
+    const command = new Promise<string>((resolve) =>
+      device.once('message', (topic, p) => resolve(`${topic}=${p}`)));
+    await transport.publish('cmnd/plug/POWER', 'ON', { qos: 1 });
+    t.equal(await command, 'cmnd/plug/POWER=ON');
+
+    await device.publishAsync('tele/plug/SENSOR', '{"Power":5}', { qos: 1 });
+    t.ok(await waitFor(() => seen.length === 1));
+    t.same(seen, ['tele/plug/SENSOR={"Power":5}']);
+    await delay(100);
+    t.equal(transport.stats.received, 1, 'our own publish is not handed back (No Local)');
+  });
+
+  t.test('a message is acknowledged only after the handler resolves', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const first = external(t, mosquitto.url, { client_id: 'acks' }).transport;
+    let calls = 0;
+    // This handler never finishes, as if Switchboard died while storing the message.
+    await first.subscribe('ack/#', () => {
+      calls++;
+      return new Promise<void>(() => undefined);
+    });
+    await first.start();
+    const device = await client(t, mosquitto.url);
+    await device.publishAsync('ack/1', 'must not be lost', { qos: 1 });
+    t.ok(await waitFor(() => calls === 1), 'the first handler got the message');
+    await first.close();
+
+    const second = external(t, mosquitto.url, { client_id: 'acks' }).transport;
+    const redelivered: string[] = [];
+    await second.subscribe('ack/#', async (m) => {
+      redelivered.push(m.payload.toString());
+    });
+    await second.start();
+    t.ok(await waitFor(() => redelivered.length > 0), 'the broker delivers it again');
+    t.same(redelivered, ['must not be lost'], 'it was never acknowledged');
+  });
+
+  t.test('shared subscriptions split data; retained topics stay ordinary', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const device = await client(t, mosquitto.url);
+    await device.publishAsync('discovery/x/config', 'cfg', { qos: 1, retain: true });
+
+    const counts = [0, 0];
+    const retained = [0, 0];
+    for (const i of [0, 1]) {
+      const { transport } = external(t, mosquitto.url,
+        { client_id: `worker-${i}`, shared_group: 'sb' });
+      await transport.subscribe('data/#', async () => {
+        counts[i]!++;
+      }, { shared: true });
+      await transport.subscribe('discovery/#', async (m) => {
+        if (m.retain) retained[i]!++;
+      }, { shared: false });
+      await transport.start();
+    }
+    for (let n = 0; n < 40; n++) await device.publishAsync(`data/${n}`, 'x', { qos: 1 });
+    t.ok(await waitFor(() => counts[0]! + counts[1]! === 40), 'each message is handled once');
+    await delay(200);
+    t.equal(counts[0]! + counts[1]!, 40, 'no message went to both members');
+    t.ok(counts[0]! > 0 && counts[1]! > 0, `both members got a share (${counts})`);
+    t.same(retained, [1, 1], 'both members got the retained discovery message');
+  });
+
+  t.test('a broker restart in a QoS 1 stream loses nothing acknowledged', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const { transport, lines } = external(t, mosquitto.url, { client_id: 'stream' });
+    const received = new Set<number>();
+    await transport.subscribe('stream/#', async (m) => {
+      // Slower than the publisher, so a backlog is queued at the broker when it stops.
+      await delay(1);
+      received.add(Number(m.payload.toString()));
+    });
+    await transport.start();
+
+    const publisher = await client(t, mosquitto.url, { reconnectPeriod: 100 });
+    publisher.on('error', () => undefined);
+    const acked = new Set<number>();
+    const total = 3000;
+    let next = 0;
+    let restarted = false;
+    let backlog = 0;
+    const worker = async () => {
+      while (next < total) {
+        const n = next++;
+        try {
+          await publisher.publishAsync('stream/data', String(n), { qos: 1 });
+          acked.add(n);
+        } catch {
+          // Not acknowledged to the publisher: the broker promised nothing for it.
+        }
+        if (!restarted && acked.size >= total / 3) {
+          restarted = true;
+          backlog = acked.size - received.size;
+          await mosquitto.stop();
+          await mosquitto.start();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    t.ok(restarted, 'the broker was restarted mid-stream');
+    t.ok(backlog > 0, `messages were queued for us when it stopped (${backlog})`);
+    t.ok(acked.size > total / 2, `most publishes were acknowledged (${acked.size})`);
+
+    const all = await waitFor(() => [...acked].every((n) => received.has(n)), 20_000);
+    const lost = [...acked].filter((n) => !received.has(n));
+    t.ok(all, `every acknowledged message was handled (${lost.length} missing)`);
+    t.ok(lines.some((l) => l.msg === 'mqtt connected' && l.session_present === true),
+      'the client resumed its persistent session');
+  });
+});
+
+t.test('the external client falls back to MQTT 3.1.1 for a broker without 5', async (t) => {
+  const embedded = await startEmbedded(t);
+  const { transport, lines } = external(t, embedded.url, { client_id: 'old-broker' });
+  const seen: string[] = [];
+  await transport.subscribe('legacy/#', async (m) => {
+    seen.push(m.topic);
+  });
+  await transport.start();
+  t.equal(transport.describe().protocol_version, '3.1.1');
+  t.ok(lines.some((l) => l.msg === 'broker refused mqtt 5, using 3.1.1'));
+  const device = await client(t, embedded.url);
+  await device.publishAsync('legacy/1', 'x', { qos: 1 });
+  t.ok(await waitFor(() => seen.length === 1));
+});
