@@ -111,6 +111,9 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
   const spec = profile.spec.commands ?? {};
   const device = learnedOf(profile, target);
   const caps = capabilitiesOf(device);
+  if (!profile.spec.commands && !Object.values(device.properties).some((p) => p.entity)) {
+    return { error: 'nothing on this device can be commanded' };
+  }
   const vars = (property: string | undefined): Record<string, string | undefined> => ({
     ...(property ? device.properties[property]?.captures : {}),
     device: target.deviceId,

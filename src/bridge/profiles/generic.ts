@@ -38,6 +38,10 @@ export function genericRules(base: ProfileSpec, topics: GenericTopic[]): RuleSpe
     if (topic.name) device.name = sourceOf(topic.name, captures);
     rule.device = device;
     const payload = { ...template.payload };
+    // The fields that identify the device are not readings of it.
+    const idFields = [topic.id ?? 'device', topic.name].filter((f): f is string =>
+      f !== undefined && !captures.includes(f));
+    if (idFields.length > 0) payload.exclude = [...(payload.exclude ?? []), ...idFields];
     payload.property = topic.property ?? (captures.includes('property') ? '{property}' : 'value');
     if (topic.unit) payload.unit = topic.unit;
     if (topic.deviceClass) payload.deviceClass = topic.deviceClass;

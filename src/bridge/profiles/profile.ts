@@ -24,6 +24,16 @@ interface Rule { spec: RuleSpec; pattern: TopicPattern }
 
 export type ParseResult = ParsedMessage | ParseFailure | undefined;
 
+function isJsonSource(source: string | string[] | undefined): boolean {
+  return source !== undefined && (Array.isArray(source) ? source : [source]).some((s) => !s.includes('{'));
+}
+
+/** The rule reads its device or availability from JSON fields, not only from the topic. */
+function needsJson(spec: RuleSpec): boolean {
+  return (spec.kind === 'availability' && spec.availability?.path !== undefined)
+    || isJsonSource(spec.device?.id) || isJsonSource(spec.device?.name);
+}
+
 export function isParseFailure(r: ParseResult): r is ParseFailure {
   return r !== undefined && 'reason' in r;
 }
@@ -192,7 +202,7 @@ export class Profile {
       const parsed = parseJson(text);
       if (!parsed.ok) return this.failure(parsed.reason);
       json = parsed.value;
-    } else if (spec.kind === 'availability' && spec.availability?.path && looksLikeJson(text)) {
+    } else if (needsJson(spec) && looksLikeJson(text)) {
       const parsed = parseJson(text);
       if (!parsed.ok) return this.failure(parsed.reason);
       json = parsed.value;
