@@ -11,7 +11,7 @@ import type { Reading } from '../profile-types.js';
  */
 const ORDER = ['temperature', 'humidity', 'pressure', 'illuminance', 'co2', 'power', 'energy',
   'voltage', 'current'];
-const LAST = ['battery', 'linkquality', 'rssi'];
+const LAST = ['battery', 'linkquality', 'rssi', 'signal_strength'];
 
 /** Units that name their quantity on their own: the property name would only repeat it. */
 const SELF_NAMING: Record<string, string> = {

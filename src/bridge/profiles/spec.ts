@@ -1,6 +1,6 @@
 /**
- * The shape of a profile file (devices/*.yaml) after YAML parsing and checking. See
- * devices/README.md for the format in prose; schema.ts checks a file against it.
+ * The shape of a profile file (devices/*.yaml) after YAML parsing; schema.ts checks a file
+ * against it. The shipped profiles are the worked examples.
  *
  * A Source says where a value comes from: a string with `{capture}` placeholders is filled
  * from the topic's captures; any other string is a dotted JSON path into the payload; a

@@ -9,7 +9,9 @@
  * attribute access beyond JSON data: nothing here can reach the host. Anything else is
  * refused when the template is compiled, with the template named.
  */
-export class TemplateError extends Error {}
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+}
 
 type Node =
   | { t: 'lit'; v: unknown }
@@ -135,7 +137,9 @@ class Parser {
     for (;;) {
       if (this.eat('.')) {
         const key = this.tokens[this.i++];
-        if (!key || !/^[A-Za-z_0-9]/.test(key)) throw new TemplateError('expected a name after "."');
+        if (!key || !/^[A-Za-z0-9]/.test(key)) {
+          throw new TemplateError(`unsupported attribute "${key ?? ''}"`);
+        }
         node = { t: 'get', o: node, k: { t: 'lit', v: key } };
       } else if (this.eat('[')) {
         node = { t: 'get', o: node, k: this.conditional() };

@@ -1,0 +1,67 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { isParseFailure, loadProfiles } from '../../../src/bridge/profiles/index.js';
+
+const devices = join(import.meta.dirname, '../../../devices');
+
+t.test('parse gives one message and the rest of a device list under more', async (t) => {
+  const [z2m] = await loadProfiles(devices, ['zigbee2mqtt']);
+  const list = [1, 2, 3].map((n) => ({ ieee_address: `0x${n}`, type: 'Router', friendly_name: `lamp${n}`,
+    definition: { model: 'M', vendor: 'V', description: 'D', exposes: [] } }));
+  const m = z2m!.parse('zigbee2mqtt/bridge/devices', Buffer.from(JSON.stringify(list)));
+  t.ok(m && !isParseFailure(m));
+  if (!m || isParseFailure(m)) return;
+  t.equal(m.deviceId, '0x1');
+  t.same(m.more?.map((x) => x.deviceId), ['0x2', '0x3']);
+
+  const again = z2m!.parse('zigbee2mqtt/bridge/devices', Buffer.from(JSON.stringify(list)));
+  t.same(again, { profile: 'zigbee2mqtt', deviceId: '', updates: [] },
+    'an unchanged list is recognised and needs nothing done');
+});
+
+t.test('subscriptions grow with the topics discovery announces', async (t) => {
+  const [ha] = await loadProfiles(devices, ['homeassistant']);
+  const config = { name: 'T', unique_id: 't1', state_topic: 'room/t', device: { identifiers: ['d1'] } };
+  t.notOk(ha!.covers('room/t'));
+  const m = ha!.parse('homeassistant/sensor/d1/t/config', Buffer.from(JSON.stringify(config)));
+  t.same(m && !isParseFailure(m) ? m.subscribe : undefined, ['room/t']);
+  t.same(ha!.subscriptions().find((s) => s.filter === 'room/t'), { filter: 'room/t', retained: true });
+  t.ok(ha!.covers('room/t'));
+  t.equal(ha!.parse('other/topic', Buffer.from('1')), undefined, 'unknown topics are not its own');
+});
+
+t.test('learned state handed back to buildCommand works in a fresh profile', async (t) => {
+  const [a] = await loadProfiles(devices, ['esphome']);
+  a!.parse('hall/switch/light/state', Buffer.from('OFF'));
+  const learned = JSON.parse(JSON.stringify(a!.learned('hall'))) as unknown;
+  const [b] = await loadProfiles(devices, ['esphome']);
+  t.same(b!.buildCommand({ deviceId: 'hall', learned }, { kind: 'on' }),
+    { topic: 'hall/switch/light/command', payload: 'ON', qos: 1, retain: false,
+      confirms: { property: 'light', value: true } });
+  t.match(b!.buildCommand({ deviceId: 'hall' }, { kind: 'on' }), { error: /nothing to switch/ },
+    'without it the fresh profile knows nothing of the device');
+});
+
+t.test('odd payloads on any profile topic are handled, not caught as exceptions', async (t) => {
+  const profiles = await loadProfiles(devices, undefined, { generic: [{ pattern: 'g/{device}' }] });
+  const topics = ['zigbee2mqtt/bridge/devices', 'zigbee2mqtt/x', 'zigbee2mqtt/bridge/event',
+    'tele/x/SENSOR', 'stat/x/RESULT', 'x/status/switch:0', 'x/events/rpc', 'n/sensor/t/state',
+    'homeassistant/sensor/a/b/config', 'homie/d/n/p', 'homie/d/n/p/$format', 'g/d'];
+  const payloads = ['', 'null', '[]', '{}', '[null]', '[{"ieee_address":{}}]', '{"params":[]}',
+    '{"method":"NotifyStatus","params":{"switch:0":null}}', '{"a":{"b":{"c":[1,{"d":2}]}}}',
+    '"text"', '1e999', '{"state_topic":5,"device":{"identifiers":[]}}', '{"~":1,"stat_t":"~/x"}',
+    '{"value_template":"{{ value_json.a.b.c }}","state_topic":"g/d"}', '\u00e9\u00e8', 'true'];
+  let count = 0;
+  for (const p of profiles) {
+    for (const topic of topics) {
+      for (const payload of payloads) {
+        // parse catches anything thrown as a last resort; none of these may need that.
+        const r = p.parse(topic, Buffer.from(payload));
+        t.notMatch(r && isParseFailure(r) ? r.reason : '', /^could not read message/,
+          `${p.name} ${topic} ${payload}`);
+        count++;
+      }
+    }
+  }
+  t.equal(count, profiles.length * topics.length * payloads.length);
+});
