@@ -2,6 +2,8 @@ import { connect as connectTcp } from 'node:net';
 import { connect } from 'mqtt';
 import t from 'tap';
 import type { MqttMessage } from '../../src/mqtt/transport.js';
+
+type Test = { teardown(fn: () => unknown): void };
 import { client, delay, startEmbedded, tempDir, waitFor } from './helpers.js';
 
 t.test('a device publish reaches an in-process handler and the bridge reaches devices',
@@ -84,12 +86,31 @@ t.test('a client sending garbage is disconnected and the broker keeps serving', 
   t.same(seen, ['still/working']);
 });
 
+/** Whether a new subscriber gets a retained message on `topic` within two seconds. */
+async function retainedStored(t: Test, url: string, topic: string): Promise<boolean> {
+  const end = Date.now() + 2000;
+  while (Date.now() < end) {
+    const probe = await client(t, url);
+    const got = new Promise<boolean>((resolve) => {
+      probe.once('message', () => resolve(true));
+      setTimeout(() => resolve(false), 50);
+    });
+    await probe.subscribeAsync(topic);
+    const stored = await got;
+    await probe.endAsync(true);
+    if (stored) return true;
+  }
+  return false;
+}
+
 t.test('a retained message reaches a late subscriber, also after a restart', async (t) => {
   const dir = tempDir(t);
   const first = await startEmbedded(t, {}, dir);
   const device = await client(t, first.url);
   await device.publishAsync('homeassistant/sensor/x/config', '{"name":"X"}',
     { qos: 1, retain: true });
+  // aedes sends the PUBACK before it stores a retained message, so wait until it is stored.
+  t.ok(await retainedStored(t, first.url, 'homeassistant/sensor/x/config'));
 
   const early: MqttMessage[] = [];
   await first.broker.subscribe('homeassistant/#', async (m) => {
@@ -121,8 +142,14 @@ t.test('a QoS 1 message for an offline persistent session survives a restart', a
   await sub.subscribeAsync('alerts/#', { qos: 1 });
   await sub.endAsync();
 
+  // aedes acknowledges before it queues for offline sessions; it hands the message to online
+  // subscribers after queueing, so an online watcher tells when the queue holds it.
+  const watcher = await client(t, first.url);
+  await watcher.subscribeAsync('alerts/#', { qos: 1 });
+  const queued = new Promise((resolve) => watcher.once('message', resolve));
   const device = await client(t, first.url);
   await device.publishAsync('alerts/door', 'open', { qos: 1 });
+  await queued;
   await device.endAsync();
   await first.broker.close();
 
