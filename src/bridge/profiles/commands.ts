@@ -1,6 +1,8 @@
 import type { DeviceCommand, OutgoingPublish } from '../profile-types.js';
 import { isPlainObject } from './json-path.js';
-import { capabilitiesOf, type Capability, type LearnedDevice, type LearnedProperty } from './learned.js';
+import {
+  capabilitiesOf, type Capability, type LearnedDevice, type LearnedProperty,
+} from './learned.js';
 import type { Profile } from './profile.js';
 import type { CommandSpec, CommandsSpec, Scalar } from './spec.js';
 import { compileTemplate } from './template-eval.js';
@@ -23,7 +25,9 @@ const OFF_WORDS = ['off', 'false', '0', 'no'];
 
 function learnedOf(profile: Profile, target: CommandTarget): LearnedDevice {
   const given = target.learned;
-  if (isPlainObject(given) && isPlainObject(given.properties)) return given as unknown as LearnedDevice;
+  if (isPlainObject(given) && isPlainObject(given.properties)) {
+    return given as unknown as LearnedDevice;
+  }
   return profile.learned(target.deviceId) ?? { properties: {} };
 }
 
@@ -51,22 +55,30 @@ function typedValue(property: string, text: string, cap: Capability | undefined,
   if (kind === 'binary') {
     const on = cap?.valueOn ?? spec.binary?.on ?? 'ON';
     const off = cap?.valueOff ?? spec.binary?.off ?? 'OFF';
-    if (ON_WORDS.includes(lower) || lower === String(on).toLowerCase()) return { send: on, confirm: true };
-    if (OFF_WORDS.includes(lower) || lower === String(off).toLowerCase()) return { send: off, confirm: false };
+    if (ON_WORDS.includes(lower) || lower === String(on).toLowerCase()) {
+      return { send: on, confirm: true };
+    }
+    if (OFF_WORDS.includes(lower) || lower === String(off).toLowerCase()) {
+      return { send: off, confirm: false };
+    }
     return { error: `bad value for ${property}: expected on or off, got "${text}"` };
   }
   if (kind === 'numeric') {
     const n = lower === '' ? NaN : Number(lower);
-    if (!Number.isFinite(n)) return { error: `bad value for ${property}: expected a number, got "${text}"` };
+    if (!Number.isFinite(n)) {
+      return { error: `bad value for ${property}: expected a number, got "${text}"` };
+    }
     if ((cap?.min !== undefined && n < cap.min) || (cap?.max !== undefined && n > cap.max)) {
-      return { error: `bad value for ${property}: ${n} is outside ${cap?.min ?? '…'} to ${cap?.max ?? '…'}` };
+      const range = `${cap?.min ?? '…'} to ${cap?.max ?? '…'}`;
+      return { error: `bad value for ${property}: ${n} is outside ${range}` };
     }
     return { send: n, confirm: n };
   }
   if (kind === 'enum') {
     const match = cap?.values?.find((v) => v.toLowerCase() === lower);
     if (match === undefined) {
-      return { error: `bad value for ${property}: expected one of ${cap?.values?.join(', ')}, got "${text}"` };
+      const values = cap?.values?.join(', ');
+      return { error: `bad value for ${property}: expected one of ${values}, got "${text}"` };
     }
     return { send: match, confirm: match };
   }
@@ -81,9 +93,12 @@ function publish(spec: CommandsSpec, cmd: CommandSpec, vars: Record<string, stri
   const payload = renderTemplate(cmd.payload, vars);
   const missing = [...topic.missing, ...payload.missing];
   if (missing.length > 0) {
-    return { error: `cannot address the device yet: {${missing[0]}} is not known until it reports` };
+    const name = missing[0];
+    return { error: `cannot address the device yet: {${name}} is not known until it reports` };
   }
-  if (/[+#]/.test(topic.text)) return { error: `the command topic ${topic.text} contains a wildcard` };
+  if (/[+#]/.test(topic.text)) {
+    return { error: `the command topic ${topic.text} contains a wildcard` };
+  }
   const out: OutgoingPublish = { topic: topic.text, payload: payload.text,
     qos: cmd.qos ?? spec.qos ?? 1, retain: cmd.retain ?? spec.retain ?? false };
   if (confirms && cmd.confirms !== false) out.confirms = confirms;
@@ -98,7 +113,9 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
     payload = (command.kind === 'on' ? e.payloadOn : e.payloadOff) ?? command.kind.toUpperCase();
   } else if (command.kind === 'set' && value) {
     payload = String(value.send);
-    if (e.commandTemplate) payload = String(compileTemplate(e.commandTemplate).render({ value: payload }));
+    if (e.commandTemplate) {
+      payload = String(compileTemplate(e.commandTemplate).render({ value: payload }));
+    }
   } else {
     return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };
   }
@@ -107,7 +124,8 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
     confirms: { property, value: confirm } };
 }
 
-export function buildCommand(profile: Profile, target: CommandTarget, command: DeviceCommand): Built {
+export function buildCommand(profile: Profile, target: CommandTarget, command: DeviceCommand):
+  Built {
   const spec = profile.spec.commands ?? {};
   const device = learnedOf(profile, target);
   const caps = capabilitiesOf(device);
@@ -123,8 +141,11 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
   });
 
   if (command.kind === 'get') {
-    const property = command.property ?? (spec.getAll ? undefined : switchProperty(spec, device, caps));
-    if (property !== undefined && !PROPERTY.test(property)) return { error: `unknown property ${property}` };
+    const property = command.property
+      ?? (spec.getAll ? undefined : switchProperty(spec, device, caps));
+    if (property !== undefined && !PROPERTY.test(property)) {
+      return { error: `unknown property ${property}` };
+    }
     if (property !== undefined && device.properties[property]?.entity) {
       return { error: `${property} cannot be asked for: its last reading is its state` };
     }
@@ -144,7 +165,9 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
     if ('error' in value) return value;
     const learned = device.properties[property];
     if (learned?.entity) return entityCommand(learned, property, command, value);
-    if (!spec.set) return { error: `unknown property ${property} (nothing on this device can be set)` };
+    if (!spec.set) {
+      return { error: `unknown property ${property} (nothing on this device can be set)` };
+    }
     return publish(spec, spec.set, {
       ...vars(property), value: String(value.send), value_json: JSON.stringify(value.send),
     }, { property, value: value.confirm });
@@ -159,7 +182,10 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
   if (command.kind === 'toggle') return publish(spec, cmd, vars(property), { property });
   const cap = caps?.find((c) => c.property === property);
   const on = command.kind === 'on';
-  const send = on ? cap?.valueOn ?? spec.binary?.on ?? 'ON' : cap?.valueOff ?? spec.binary?.off ?? 'OFF';
-  return publish(spec, cmd, { ...vars(property), value: String(send), value_json: JSON.stringify(send) },
+  const send = on
+    ? cap?.valueOn ?? spec.binary?.on ?? 'ON'
+    : cap?.valueOff ?? spec.binary?.off ?? 'OFF';
+  const values = { value: String(send), value_json: JSON.stringify(send) };
+  return publish(spec, cmd, { ...vars(property), ...values },
     { property, value: on });
 }

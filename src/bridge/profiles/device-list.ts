@@ -23,7 +23,7 @@ function scalarAt(entry: unknown, path: string | undefined): string | number | b
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 }
 
-/** Walks a description of what a device exposes: every entry teaches units, writable ones are capabilities. */
+/** Walks what a device exposes: every entry teaches its unit, writable ones are capabilities. */
 function walkCapabilities(spec: CapabilitiesSpec, list: unknown, device: LearnedDevice,
   out: Capability[]): void {
   if (!Array.isArray(list)) return;

@@ -49,7 +49,8 @@ export function formatReading(name: string, reading: Reading): string {
 }
 
 export function formatReadings(readings: Record<string, Reading>): string {
-  const entries = Object.entries(readings).map(([name, reading], index) => ({ name, reading, index }));
+  const entries = Object.entries(readings)
+    .map(([name, reading], index) => ({ name, reading, index }));
   entries.sort((a, b) => rank(a.name, a.reading) - rank(b.name, b.reading) || a.index - b.index);
   return entries.map((e) => formatReading(e.name, e.reading)).join(' · ');
 }

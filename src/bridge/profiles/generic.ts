@@ -33,7 +33,9 @@ export function genericRules(base: ProfileSpec, topics: GenericTopic[]): RuleSpe
   return topics.map((topic) => {
     const captures = captureNames(topic.pattern);
     const template = base.configRule ?? { kind: 'readings' as const };
-    const rule: RuleSpec = { ...template, pattern: topic.pattern, retained: topic.retained ?? false };
+    const rule: RuleSpec = {
+      ...template, pattern: topic.pattern, retained: topic.retained ?? false,
+    };
     const device: RuleSpec['device'] = { id: sourceOf(topic.id ?? 'device', captures) };
     if (topic.name) device.name = sourceOf(topic.name, captures);
     rule.device = device;

@@ -1,6 +1,6 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import { isPlainObject } from './json-path.js';
-import type { Capability } from './learned.js';
+import { capabilitiesOf, type Capability } from './learned.js';
 import type { Profile } from './profile.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { DiscoverySpec, RuleSpec } from './spec.js';
@@ -13,7 +13,12 @@ import { knownProperty } from './units.js';
  * command it. Entities are grouped into devices by the device block's identifiers. The
  * announced topics become subscriptions learned at run time.
  */
-interface Availability { topic: string; online: string; offline: string; template?: CompiledTemplate }
+interface Availability {
+  topic: string;
+  online: string;
+  offline: string;
+  template?: CompiledTemplate;
+}
 
 interface Entity {
   deviceId: string;
@@ -37,7 +42,8 @@ function expand(raw: Config, spec: DiscoverySpec): Config {
   const config = rename(raw, spec.abbreviations);
   if (isPlainObject(config.device)) config.device = rename(config.device, spec.deviceAbbreviations);
   if (Array.isArray(config.availability)) {
-    config.availability = config.availability.map((a) => (isPlainObject(a) ? rename(a, spec.abbreviations) : a));
+    config.availability = config.availability
+      .map((a) => (isPlainObject(a) ? rename(a, spec.abbreviations) : a));
   }
   const base = spec.baseTopicKey ? config[spec.baseTopicKey] : undefined;
   if (typeof base === 'string') {
@@ -49,13 +55,17 @@ function expand(raw: Config, spec: DiscoverySpec): Config {
       }
     };
     fill(config);
-    if (Array.isArray(config.availability)) config.availability.forEach((a) => isPlainObject(a) && fill(a));
+    if (Array.isArray(config.availability)) {
+      config.availability.forEach((a) => isPlainObject(a) && fill(a));
+    }
   }
   return config;
 }
 
-const str = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
 
 function availabilityOf(config: Config): Availability[] {
   const entries: Config[] = Array.isArray(config.availability)
@@ -93,7 +103,8 @@ function capabilityOf(property: string, kind: string, config: Config): Capabilit
       return cap;
     }
     case 'enum':
-      return { property, kind, values: Array.isArray(config.options) ? config.options.map(String) : [] };
+      return { property, kind,
+        values: Array.isArray(config.options) ? config.options.map(String) : [] };
     case 'text':
       return { property, kind };
     default:
@@ -134,7 +145,9 @@ export class HaDiscovery {
 
     const deviceId = resolveSource(spec.id, captures, config);
     const property = resolveSource(spec.property, captures, config);
-    if (!deviceId || !property) return this.profile.failure('no device ID or property in the config');
+    if (!deviceId || !property) {
+      return this.profile.failure('no device ID or property in the config');
+    }
     const component = captures.component ?? 'sensor';
     const kind = spec.components[component] ?? 'sensor';
     const before = new Set(this.profile.subscriptions().map((s) => s.filter));
@@ -191,7 +204,7 @@ export class HaDiscovery {
     const vendor = resolveSource(spec.vendor, captures, config);
     if (model) info.info.model = model;
     if (vendor) info.info.vendor = vendor;
-    const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+    const caps = capabilitiesOf(device) ?? [];
     if (caps.length > 0) info.info.capabilities = caps;
     if (friendlyName) info.friendlyName = friendlyName;
     const fingerprint = JSON.stringify(info);
@@ -221,7 +234,7 @@ export class HaDiscovery {
     }
     const device = this.profile.device(deviceId);
     delete device.properties[entity.property];
-    const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+    const caps = capabilitiesOf(device) ?? [];
     return [this.profile.message(deviceId, [{ kind: 'info', info: { capabilities: caps } }])];
   }
 
@@ -238,14 +251,19 @@ export class HaDiscovery {
     const push = (id: string, u: DeviceUpdate) => {
       const list = byDevice.get(id) ?? [];
       const readings = list.find((x) => x.kind === 'readings');
-      if (u.kind === 'readings' && readings?.kind === 'readings') Object.assign(readings.readings, u.readings);
-      else if (u.kind !== 'availability' || !list.some((x) => x.kind === 'availability')) list.push(u);
+      if (u.kind === 'readings' && readings?.kind === 'readings') {
+        Object.assign(readings.readings, u.readings);
+      } else if (u.kind !== 'availability' || !list.some((x) => x.kind === 'availability')) {
+        list.push(u);
+      }
       byDevice.set(id, list);
     };
 
     for (const e of this.entities.values()) {
       for (const a of e.availability.filter((x) => x.topic === topic)) {
-        const value = a.template ? String(a.template.render({ value: text, value_json: json })) : text;
+        const value = a.template
+          ? String(a.template.render({ value: text, value_json: json }))
+          : text;
         if (value === a.online) push(e.deviceId, { kind: 'availability', online: true });
         else if (value === a.offline) push(e.deviceId, { kind: 'availability', online: false });
       }
@@ -289,7 +307,9 @@ export class HaDiscovery {
     }
     if (typeof s === 'number' || typeof s === 'boolean') return reading(s);
     const n = s === '' ? NaN : Number(s);
-    if (e.kind === 'numeric' && !Number.isFinite(n)) return `expected a number, got ${JSON.stringify(s)}`;
+    if (e.kind === 'numeric' && !Number.isFinite(n)) {
+      return `expected a number, got ${JSON.stringify(s)}`;
+    }
     if (e.kind !== 'enum' && e.kind !== 'text' && Number.isFinite(n)) return reading(n);
     return reading(typeof s === 'string' ? s : JSON.stringify(s));
   }

@@ -22,7 +22,8 @@ export interface LoadOptions {
 }
 
 /** Reads and checks one profile file; the error names the file and the failing field. */
-export async function readProfileFile(path: string, extra: GenericTopic[] = []): Promise<ProfileSpec> {
+export async function readProfileFile(path: string, extra: GenericTopic[] = []):
+  Promise<ProfileSpec> {
   const file = basename(path);
   let value: unknown;
   try {
@@ -32,7 +33,8 @@ export async function readProfileFile(path: string, extra: GenericTopic[] = []):
   }
   const problems = checkProfile(value);
   if (problems.length > 0) {
-    throw new Error(`${file}: ${problems.map((p) => `${p.field || '(top)'}: ${p.message}`).join('; ')}`);
+    const list = problems.map((p) => `${p.field || '(top)'}: ${p.message}`).join('; ');
+    throw new Error(`${file}: ${list}`);
   }
   const spec = value as ProfileSpec;
   if (`${spec.name}.yaml` !== file) {
@@ -43,7 +45,8 @@ export async function readProfileFile(path: string, extra: GenericTopic[] = []):
     const generic = checkProfile({ ...spec, rules });
     if (generic.length > 0) {
       const first = generic[0]!;
-      throw new Error(`${file}: configured topic ${first.field.replace(/^rules\./, '')}: ${first.message}`);
+      const field = first.field.replace(/^rules\./, '');
+      throw new Error(`${file}: configured topic ${field}: ${first.message}`);
     }
   }
   return spec;
@@ -64,8 +67,10 @@ export async function loadProfiles(dir: string, names?: string[], options: LoadO
   for (const name of wanted) {
     const extra = name === 'generic' ? options.generic ?? [] : [];
     const spec = await readProfileFile(join(dir, `${name}.yaml`), extra);
-    const opts = options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes };
-    profiles.push(name === 'generic' ? buildGenericProfile(spec, extra, opts) : new Profile(spec, opts));
+    const opts = options.maxPayloadBytes === undefined
+      ? {} : { maxPayloadBytes: options.maxPayloadBytes };
+    profiles.push(name === 'generic'
+      ? buildGenericProfile(spec, extra, opts) : new Profile(spec, opts));
   }
   return profiles;
 }

@@ -45,7 +45,8 @@ export interface LearnedDevice {
 /** The capabilities a device has: its listing's, else those learned property by property. */
 export function capabilitiesOf(device: LearnedDevice): Capability[] | undefined {
   if (device.capabilities) return device.capabilities;
-  const caps = Object.values(device.properties).flatMap((p) => (p.capability ? [p.capability] : []));
+  const caps = Object.values(device.properties)
+    .flatMap((p) => (p.capability ? [p.capability] : []));
   return caps.length > 0 ? caps : undefined;
 }
 

@@ -25,7 +25,8 @@ interface Rule { spec: RuleSpec; pattern: TopicPattern }
 export type ParseResult = ParsedMessage | ParseFailure | undefined;
 
 function isJsonSource(source: string | string[] | undefined): boolean {
-  return source !== undefined && (Array.isArray(source) ? source : [source]).some((s) => !s.includes('{'));
+  if (source === undefined) return false;
+  return (Array.isArray(source) ? source : [source]).some((s) => !s.includes('{'));
 }
 
 /** The rule reads its device or availability from JSON fields, not only from the topic. */
@@ -66,7 +67,9 @@ export class Profile {
     const byFilter = new Map<string, boolean>();
     for (const { spec, pattern } of this.rules) {
       if (spec.kind === 'ignore') continue;
-      for (const f of pattern.filters) byFilter.set(f, (byFilter.get(f) ?? false) || !!spec.retained);
+      for (const f of pattern.filters) {
+        byFilter.set(f, (byFilter.get(f) ?? false) || !!spec.retained);
+      }
     }
     for (const topic of this.ha.topics()) {
       if (![...byFilter.keys()].some((f) => filterMatches(f, topic))) byFilter.set(topic, true);
@@ -254,8 +257,9 @@ export class Profile {
       if (spec.capability && !p.capability && this.isCapability(spec, property, reading.value,
         where[property] ?? {})) {
         p.capability = { property, kind: spec.capability.kind };
-        if (spec.capability.valueOn !== undefined) p.capability.valueOn = spec.capability.valueOn;
-        if (spec.capability.valueOff !== undefined) p.capability.valueOff = spec.capability.valueOff;
+        const { valueOn, valueOff } = spec.capability;
+        if (valueOn !== undefined) p.capability.valueOn = valueOn;
+        if (valueOff !== undefined) p.capability.valueOff = valueOff;
       }
     }
     const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];
@@ -267,12 +271,15 @@ export class Profile {
   private isCapability(spec: RuleSpec, property: string, value: unknown,
     captures: Record<string, string>): boolean {
     const decl = spec.capability!;
-    if (decl.property !== undefined) return renderTemplate(decl.property, captures).text === property;
+    if (decl.property !== undefined) {
+      return renderTemplate(decl.property, captures).text === property;
+    }
     const fits = { binary: 'boolean', numeric: 'number', enum: 'string', text: 'string' };
     return typeof value === fits[decl.kind];
   }
 
-  private readAvailability(spec: RuleSpec, text: string, json: unknown): DeviceUpdate[] | ParseFailure {
+  private readAvailability(spec: RuleSpec, text: string, json: unknown):
+    DeviceUpdate[] | ParseFailure {
     const a = spec.availability!;
     let state: unknown = text.trim();
     if (json !== undefined && a.path) state = resolveSource(a.path, {}, json);

@@ -22,7 +22,8 @@ function snake(key: string): string {
     .replace(/[\s-]+/g, '_').toLowerCase();
 }
 
-function toBoolean(text: string, booleans: Record<string, boolean> | undefined): boolean | undefined {
+function toBoolean(text: string, booleans: Record<string, boolean> | undefined):
+  boolean | undefined {
   if (!booleans) return undefined;
   if (Object.hasOwn(booleans, text)) return booleans[text];
   const lower = text.toLowerCase();
@@ -143,7 +144,9 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
     const keyPattern = compilePattern(spec.each.key);
     for (const [key, inner] of Object.entries(container)) {
       const keyCaptures = keyPattern.match(key);
-      if (keyCaptures && isPlainObject(inner)) reader.readObject(inner, { ...captures, ...keyCaptures });
+      if (keyCaptures && isPlainObject(inner)) {
+        reader.readObject(inner, { ...captures, ...keyCaptures });
+      }
     }
   } else {
     reader.readObject(json.value, captures);

@@ -80,6 +80,9 @@ const profileSchema: SchemaNode = object({
   }),
 }, ['name', 'rules']);
 
+const fieldSpec = object({ property: str, unit: str, deviceClass: str,
+  scale: { type: 'number' } });
+
 const SECTION: Partial<Record<RuleSpec['kind'], keyof RuleSpec>> = {
   availability: 'availability', 'device-list': 'list', event: 'event',
   'property-meta': 'meta', 'entity-discovery': 'discovery',
@@ -90,7 +93,9 @@ function checkMap(value: unknown, field: string, ok: (v: unknown) => boolean, wh
   if (value === undefined) return [];
   return Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => !ok(v))
-    .map(([k, v]) => ({ field: `${field}.${k}`, message: `expected ${what}, got ${JSON.stringify(v)}` }));
+    .map(([k, v]) => ({
+      field: `${field}.${k}`, message: `expected ${what}, got ${JSON.stringify(v)}`,
+    }));
 }
 
 function checkRule(rule: RuleSpec, field: string): Problem[] {
@@ -102,11 +107,15 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   }
   const section = SECTION[rule.kind];
   if (section && rule[section] === undefined) {
-    problems.push({ field: `${field}.${section}`, message: `missing (a ${rule.kind} rule needs it)` });
+    problems.push({
+      field: `${field}.${section}`, message: `missing (a ${rule.kind} rule needs it)`,
+    });
   }
   const captures = new Set(captureNames(rule.pattern));
   for (const key of Object.keys(rule.where ?? {})) {
-    if (!captures.has(key)) problems.push({ field: `${field}.where.${key}`, message: 'no such capture' });
+    if (!captures.has(key)) {
+      problems.push({ field: `${field}.where.${key}`, message: 'no such capture' });
+    }
   }
   const isString = (v: unknown) => typeof v === 'string';
   const isList = (v: unknown) => Array.isArray(v) && v.every(isString);
@@ -114,10 +123,11 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   problems.push(...checkMap(rule.payload?.booleans, `${field}.payload.booleans`,
     (v) => typeof v === 'boolean', 'true or false'));
   problems.push(...checkMap(rule.payload?.fields, `${field}.payload.fields`, (v) => isString(v)
-    || checkSchema(object({ property: str, unit: str, deviceClass: str, scale: { type: 'number' } }),
-      v).length === 0, 'a property name or { property, unit, deviceClass, scale }'));
+    || checkSchema(fieldSpec, v).length === 0,
+    'a property name or { property, unit, deviceClass, scale }'));
   problems.push(...checkMap(rule.list?.capabilities?.kinds, `${field}.list.capabilities.kinds`,
-    (v) => ['binary', 'numeric', 'enum', 'text'].includes(v as string), 'binary, numeric, enum or text'));
+    (v) => ['binary', 'numeric', 'enum', 'text'].includes(v as string),
+    'binary, numeric, enum or text'));
   problems.push(...checkMap(rule.discovery?.components, `${field}.discovery.components`,
     (v) => ['binary', 'numeric', 'enum', 'text', 'sensor', 'binary_sensor'].includes(v as string),
     'binary, numeric, enum, text, sensor or binary_sensor'));
@@ -132,7 +142,8 @@ export function checkProfile(value: unknown): Problem[] {
   problems.push(...spec.rules.flatMap((r, i) => checkRule(r, `rules.${i}`)));
   if (spec.configRule) {
     const template = { ...spec.configRule, pattern: 'x' } as RuleSpec;
-    problems.push(...checkSchema(rule, template).map((p) => ({ ...p, field: `configRule.${p.field}` })));
+    problems.push(...checkSchema(rule, template)
+      .map((p) => ({ ...p, field: `configRule.${p.field}` })));
   }
   const names = spec.commands?.names;
   problems.push(...checkMap(names, 'commands.names', (v) => typeof v === 'string', 'a string'));

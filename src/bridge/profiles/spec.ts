@@ -31,7 +31,7 @@ export interface PayloadSpec {
   fields?: Record<string, string | FieldSpec>;
   /** What to do with JSON leaves not named in fields (default flatten: one per leaf). */
   others?: 'flatten' | 'ignore';
-  /** How to name flattened leaves: keep the key, or snake_case it (ApparentPower → apparent_power). */
+  /** Flattened leaves keep their key, or are snake_cased (ApparentPower → apparent_power). */
   naming?: 'keep' | 'snake';
   /**
    * A nested leaf is named by its whole path joined with `_` (color.x → color_x, the default)
@@ -124,7 +124,7 @@ export interface DiscoverySpec {
 
 export interface CapabilityDecl {
   kind: CapabilityKind;
-  /** The property that is commandable, e.g. "switch_{channel}" (default: every reading of this kind). */
+  /** The commandable property, e.g. "switch_{channel}" (default: each reading of the kind). */
   property?: string;
   valueOn?: Scalar;
   valueOff?: Scalar;

@@ -24,7 +24,12 @@ type Node =
   | { t: 'defined'; a: Node; negate: boolean }
   | { t: 'if'; c: Node; a: Node; b: Node };
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\/\/|[-+*/%<>()[\].|,~]))/y;
+const TOKEN = new RegExp([
+  String.raw`\s*(?:(\d+(?:\.\d+)?)`, // number
+  String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`, // string
+  String.raw`([A-Za-z_][A-Za-z0-9_]*)`, // name
+  String.raw`(==|!=|<=|>=|\/\/|[-+*/%<>()[\].|,~]))`, // operator
+].join('|'), 'y');
 const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'string', 'trim',
   'default', 'd']);
 const NAMES = new Set(['value', 'value_json']);
@@ -290,7 +295,9 @@ export function compileTemplate(source: string): CompiledTemplate {
     render(scope) {
       try {
         if (single) return evaluate(single, scope);
-        return parts.map((p) => (typeof p === 'string' ? p : stringify(evaluate(p, scope)))).join('');
+        return parts
+          .map((p) => (typeof p === 'string' ? p : stringify(evaluate(p, scope))))
+          .join('');
       } catch (err) {
         throw new TemplateError(`template ${source}: ${(err as Error).message}`);
       }

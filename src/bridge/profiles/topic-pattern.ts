@@ -9,7 +9,7 @@
  */
 export interface TopicPattern {
   source: string;
-  /** The MQTT subscription filters that cover the pattern (two or more when levels are optional). */
+  /** The MQTT filters that cover the pattern (more than one when a level is optional). */
   filters: string[];
   match(topic: string): Record<string, string> | undefined;
 }
@@ -39,7 +39,9 @@ function compileLevel(level: string, isLast: boolean, source: string): Level {
     regex += escapeRegex(level.slice(last, m.index));
     names.push(m[1]!);
     if (m[2] === '?' || m[2] === '+') {
-      if (m[0] !== level) throw new Error(`pattern ${source}: {${m[1]}${m[2]}} must fill its level`);
+      if (m[0] !== level) {
+        throw new Error(`pattern ${source}: {${m[1]}${m[2]}} must fill its level`);
+      }
       if (m[2] === '+' && !isLast) {
         throw new Error(`pattern ${source}: {${m[1]}+} must be the last level`);
       }
@@ -54,7 +56,8 @@ function compileLevel(level: string, isLast: boolean, source: string): Level {
     throw new Error(`pattern ${source}: MQTT wildcards are written as {name} captures`);
   }
   return {
-    regex: new RegExp(`^${regex}$`), names, optional, multi, literal: names.length === 0, raw: level,
+    regex: new RegExp(`^${regex}$`), names, optional, multi,
+    literal: names.length === 0, raw: level,
   };
 }
 

@@ -27,7 +27,7 @@ const KNOWN: Record<string, Known> = {
   water_leak: { deviceClass: 'moisture' },
 };
 
-/** The defaults for a property: by its exact name, else by its last `_` word (`outdoor_temperature`). */
+/** A property's defaults: by its exact name, else by its last word (`outdoor_temperature`). */
 export function knownProperty(property: string): Known | undefined {
   const name = property.toLowerCase();
   if (Object.hasOwn(KNOWN, name)) return KNOWN[name];

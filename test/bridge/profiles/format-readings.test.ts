@@ -1,7 +1,7 @@
 import t from 'tap';
 import { formatReadings } from '../../../src/bridge/profiles/index.js';
 
-t.test('the body reads temperature first, units that name themselves without a label', async (t) => {
+t.test('temperature comes first; a unit that names itself needs no label', async (t) => {
   t.equal(formatReadings({
     battery: { value: 90, unit: '%', deviceClass: 'battery' },
     humidity: { value: 40, unit: '%', deviceClass: 'humidity' },
@@ -9,7 +9,7 @@ t.test('the body reads temperature first, units that name themselves without a l
   }), '21.5 °C · 40 % humidity · 90 % battery');
 });
 
-t.test('other readings keep their order; booleans, text and unitless numbers are labelled', async (t) => {
+t.test('others keep their order; booleans, text and bare numbers are labelled', async (t) => {
   t.equal(formatReadings({
     linkquality: { value: 120, unit: 'lqi', deviceClass: 'signal_strength' },
     state: { value: true },
@@ -17,7 +17,8 @@ t.test('other readings keep their order; booleans, text and unitless numbers are
     power: { value: 45, unit: 'W', deviceClass: 'power' },
     color_mode: { value: 'color_temp' },
     outdoor_temperature: { value: 4, unit: '°C', deviceClass: 'temperature' },
-  }), '4 °C outdoor temperature · 45 W · state on · brightness 200 · color mode color_temp · 120 lqi');
+  }), '4 °C outdoor temperature · 45 W · state on · brightness 200 · color mode color_temp'
+    + ' · 120 lqi');
 });
 
 t.test('a second reading of a self-naming unit keeps its label', async (t) => {

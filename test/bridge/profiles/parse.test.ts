@@ -6,7 +6,8 @@ const devices = join(import.meta.dirname, '../../../devices');
 
 t.test('parse gives one message and the rest of a device list under more', async (t) => {
   const [z2m] = await loadProfiles(devices, ['zigbee2mqtt']);
-  const list = [1, 2, 3].map((n) => ({ ieee_address: `0x${n}`, type: 'Router', friendly_name: `lamp${n}`,
+  const list = [1, 2, 3].map((n) => ({
+    ieee_address: `0x${n}`, type: 'Router', friendly_name: `lamp${n}`,
     definition: { model: 'M', vendor: 'V', description: 'D', exposes: [] } }));
   const m = z2m!.parse('zigbee2mqtt/bridge/devices', Buffer.from(JSON.stringify(list)));
   t.ok(m && !isParseFailure(m));
@@ -21,11 +22,14 @@ t.test('parse gives one message and the rest of a device list under more', async
 
 t.test('subscriptions grow with the topics discovery announces', async (t) => {
   const [ha] = await loadProfiles(devices, ['homeassistant']);
-  const config = { name: 'T', unique_id: 't1', state_topic: 'room/t', device: { identifiers: ['d1'] } };
+  const config = {
+    name: 'T', unique_id: 't1', state_topic: 'room/t', device: { identifiers: ['d1'] },
+  };
   t.notOk(ha!.covers('room/t'));
   const m = ha!.parse('homeassistant/sensor/d1/t/config', Buffer.from(JSON.stringify(config)));
   t.same(m && !isParseFailure(m) ? m.subscribe : undefined, ['room/t']);
-  t.same(ha!.subscriptions().find((s) => s.filter === 'room/t'), { filter: 'room/t', retained: true });
+  t.same(ha!.subscriptions().find((s) => s.filter === 'room/t'),
+    { filter: 'room/t', retained: true });
   t.ok(ha!.covers('room/t'));
   t.equal(ha!.parse('other/topic', Buffer.from('1')), undefined, 'unknown topics are not its own');
 });

@@ -4,7 +4,9 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import type { DeviceCommand } from '../../../src/bridge/profile-types.js';
-import { loadProfiles, type GenericTopic, type Profile } from '../../../src/bridge/profiles/index.js';
+import {
+  loadProfiles, type GenericTopic, type Profile,
+} from '../../../src/bridge/profiles/index.js';
 
 /**
  * Table-driven profile fixtures (fixtures/*.yaml): steps run in order against one profile,
@@ -80,7 +82,9 @@ function runStep(t: Test, profile: Profile, step: Step): void {
   }
   const withoutSubscribe = result.map(({ subscribe, ...m }) => m);
   t.same(withoutSubscribe, step.expect, step.title);
-  if (step.subscribe) t.same(result.flatMap((m) => m.subscribe ?? []), step.subscribe, `${step.title}: subscribes`);
+  if (step.subscribe) {
+    t.same(result.flatMap((m) => m.subscribe ?? []), step.subscribe, `${step.title}: subscribes`);
+  }
 }
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -88,7 +92,8 @@ const devices = join(import.meta.dirname, '../../../devices');
 
 for (const file of (await readdir(fixtures)).filter((f) => f.endsWith('.yaml')).sort()) {
   const fixture = await readFixture(join(fixtures, file));
-  t.test(`the ${fixture.profile} profile reads ${file} as its ecosystem publishes it`, async (t) => {
+  const title = `the ${fixture.profile} profile reads ${file} as its ecosystem publishes it`;
+  t.test(title, async (t) => {
     const options = { generic: fixture.generic ?? [] } as { generic: typeof fixture.generic;
       maxPayloadBytes?: number };
     if (fixture.maxPayloadBytes !== undefined) options.maxPayloadBytes = fixture.maxPayloadBytes;

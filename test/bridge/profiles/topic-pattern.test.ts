@@ -1,5 +1,7 @@
 import t from 'tap';
-import { compilePattern, filterCovers, renderTemplate } from '../../../src/bridge/profiles/topic-pattern.js';
+import {
+  compilePattern, filterCovers, renderTemplate,
+} from '../../../src/bridge/profiles/topic-pattern.js';
 
 t.test('patterns capture named levels and parts of levels', async (t) => {
   const z = compilePattern('zigbee2mqtt/{friendly_name}');
