@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { canonicalJson } from '../src/crypto/canonical-json.js';
-import { nativeEd25519, nobleEd25519, type Ed25519 } from '../src/crypto/ed25519.js';
+import { nativeEd25519, type Ed25519 } from '../src/crypto/ed25519.js';
+import { nobleEd25519 } from '../src/crypto/ed25519-noble.js';
 
 const DURATION_MS = 1500;
 

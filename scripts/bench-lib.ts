@@ -2,6 +2,7 @@
 // spawning the server as its own process (so its RSS and CPU profile are its own) and
 // cleaning up every child and temp folder, also when a run fails.
 
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,17 @@ import { fileURLToPath } from 'node:url';
 
 /** The server entry point beside this script in the same build folder (dist/ or dist-bench/). */
 export const MAIN_JS = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+/**
+ * The Node.js flags `npm start` gives the server (package.json scripts.start), so the bench
+ * measures the process users run.
+ */
+export const SERVER_NODE_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const words = String(pkg.scripts?.start ?? '').split(/\s+/);
+  const node = words.indexOf('node');
+  return node < 0 ? [] : words.slice(node + 1).filter((w) => w.startsWith('--'));
+})();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -227,7 +239,8 @@ export async function spawnServer(options: ServerOptions): Promise<ServerChild> 
   await writeFile(file, JSON.stringify(config, null, 2)); // JSON is valid YAML
 
   const started = performance.now();
-  const proc = spawnNode([...(options.nodeArgs ?? []), MAIN_JS, '--config', file], true);
+  const proc = spawnNode([...SERVER_NODE_FLAGS, ...(options.nodeArgs ?? []), MAIN_JS,
+    '--config', file], true);
   const lines: string[] = [];
   let rest = '';
   proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

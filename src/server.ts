@@ -1,13 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createBridge, type Bridge } from './bridge/index.js';
+import { LocalHomeserver } from './bridge/local-homeserver.js';
 import { mountClientApi } from './clientapi/index.js';
 import type { Config } from './config/schema.js';
 import { openHomeserver, type Homeserver } from './homeserver.js';
 import { createHttpServer } from './http/server.js';
+import { createMqttTransport, type MqttTransport } from './mqtt/index.js';
 
 export interface RunningServer {
   hs: Homeserver;
   app: FastifyInstance;
+  /** The MQTT broker or client and the device bridge, unless bridge.enabled is false. */
+  mqtt?: MqttTransport;
+  bridge?: Bridge;
   /** The client API's base URL, e.g. http://127.0.0.1:8008 */
   clientUrl: string;
   close(): Promise<void>;
@@ -31,11 +37,45 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const clientUrl = `http://${host}:${port}`;
   log.info({ module: 'main', listener: 'client', url: clientUrl, server_name: config.server_name },
     'client-server API listening');
+  const stopHttp = async () => {
+    await app.close();
+    await hs.close();
+  };
+  let bridged: Awaited<ReturnType<typeof startBridge>> = {};
+  try {
+    bridged = await startBridge(config, hs, log);
+  } catch (err) {
+    await stopHttp();
+    throw err;
+  }
+  const { mqtt, bridge } = bridged;
   return {
-    hs, app, clientUrl,
+    hs, app, clientUrl, mqtt, bridge,
     async close() {
-      await app.close();
-      await hs.close();
+      // MQTT first, so nothing new is accepted; then the bridge finishes what it holds.
+      await mqtt?.close();
+      await bridge?.stop();
+      await stopHttp();
     },
   };
+}
+
+/** The bridge reads devices through the MQTT transport once it is subscribed. */
+async function startBridge(config: Readonly<Config>, hs: Homeserver, log: Logger):
+  Promise<{ mqtt?: MqttTransport; bridge?: Bridge }> {
+  if (!config.bridge.enabled) return {};
+  // Puppets live in an exclusive namespace: /register answers M_EXCLUSIVE there.
+  hs.accounts.reservedPrefixes.push(config.bridge.puppet_prefix ?? '_device_');
+  const mqtt = createMqttTransport(config.mqtt, config.data_dir, log, config.server_name);
+  const bridge = await createBridge(config.bridge, new LocalHomeserver(hs), mqtt, log);
+  try {
+    await bridge.start();
+    await mqtt.start();
+  } catch (err) {
+    await mqtt.close().catch(() => undefined);
+    await bridge.stop();
+    throw err;
+  }
+  log.info({ module: 'main', listener: 'mqtt', ...mqtt.describe() }, 'mqtt bridge running');
+  return { mqtt, bridge };
 }

@@ -1,4 +1,6 @@
-import { canonicalJson, decodeBase64, verifyJsonSignature } from '../crypto/index.js';
+import { decodeBase64 } from '../crypto/base64.js';
+import { canonicalJson } from '../crypto/canonical-json.js';
+import { verifyJsonSignature } from '../crypto/json-signing.js';
 import { MatrixError, type ErrCode } from '../http/errors.js';
 import type { KeyObject } from '../storage/level/e2e-keys.js';
 import type { Json } from './validate.js';

@@ -1,3 +1,4 @@
+import { bridgeSchema, type BridgeConfig } from './bridge-schema.js';
 import { mqttSchema, type MqttConfig } from './mqtt-schema.js';
 
 /** JSON Schema of the configuration, after the user file is laid over config/default.yaml. */
@@ -5,7 +6,7 @@ export const configSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['server_name', 'data_dir', 'listen', 'registration', 'rooms', 'rate_limits', 'log',
-    'mqtt'],
+    'mqtt', 'bridge'],
   properties: {
     server_name: {
       type: 'string',
@@ -71,6 +72,7 @@ export const configSchema = {
       },
     },
     mqtt: mqttSchema,
+    bridge: bridgeSchema,
     log: {
       type: 'object',
       additionalProperties: false,
@@ -95,5 +97,6 @@ export interface Config {
   rooms: { default_version: string };
   rate_limits: { login_per_minute: number; register_per_minute: number };
   mqtt: MqttConfig;
+  bridge: BridgeConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -1,16 +1,15 @@
 // Ed25519, the only signing algorithm Matrix defines (appendices, "Signing Details").
-// Two interchangeable implementations: node:crypto (OpenSSL) for speed, and
-// @noble/ed25519 (pure JS, audited) as an independent second opinion and fallback.
+// Two interchangeable implementations: node:crypto (OpenSSL) for speed, here, and
+// @noble/ed25519 (pure JS, audited) as an independent second opinion and fallback, in
+// ed25519-noble.ts so that the server does not load it unless asked to.
 
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   sign as cryptoSign,
   verify as cryptoVerify,
   type KeyObject,
 } from 'node:crypto';
-import * as noble from '@noble/ed25519';
 
 export interface Ed25519 {
   readonly name: string;
@@ -22,9 +21,9 @@ export interface Ed25519 {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
-const SEED_LENGTH = 32;
-const PUBLIC_KEY_LENGTH = 32;
-const SIGNATURE_LENGTH = 64;
+export const SEED_LENGTH = 32;
+export const PUBLIC_KEY_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
 
 // DER headers that wrap a raw key into the structures OpenSSL imports (RFC 8410):
 // PKCS#8 OneAsymmetricKey holding the seed, and SubjectPublicKeyInfo holding the point.
@@ -75,7 +74,7 @@ function importPublicKey(publicKey: Uint8Array): KeyObject {
   });
 }
 
-function checkSeed(seed: Uint8Array): void {
+export function checkSeed(seed: Uint8Array): void {
   if (seed.length !== SEED_LENGTH) {
     throw new RangeError(`ed25519 seed must be ${SEED_LENGTH} bytes, got ${seed.length}`);
   }
@@ -109,38 +108,6 @@ export const nativeEd25519: Ed25519 = {
       return cryptoVerify(null, message, publicKeys.get(publicKey, importPublicKey), signature);
     } catch {
       // A public key that is not a valid curve point fails to import.
-      return false;
-    }
-  },
-};
-
-// noble's synchronous API needs a SHA-512 to be plugged in (v3 ships without one). This
-// sets it on the shared noble module, which is harmless: any SHA-512 gives the same bytes.
-// noble's types want a Uint8Array over a plain ArrayBuffer, hence the 64-byte copy.
-noble.hashes.sha512 = (message) => new Uint8Array(createHash('sha512').update(message).digest());
-
-export const nobleEd25519: Ed25519 = {
-  name: '@noble/ed25519',
-
-  publicKeyFromSeed(seed) {
-    checkSeed(seed);
-    return noble.getPublicKey(seed);
-  },
-
-  sign(seed, message) {
-    checkSeed(seed);
-    return noble.sign(message, seed);
-  },
-
-  verify(publicKey, message, signature) {
-    if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) {
-      return false;
-    }
-    try {
-      // zip215: false selects RFC 8032 verification, the rules OpenSSL and libsodium
-      // (which most homeservers use) follow, rather than the more permissive ZIP-215.
-      return noble.verify(signature, message, publicKey, { zip215: false });
-    } catch {
       return false;
     }
   },

@@ -3,7 +3,8 @@
 
 export { decodeBase64, encodeUnpaddedBase64, encodeUnpaddedBase64Url } from './base64.js';
 export { CanonicalJsonError, canonicalJson, compareCodePoints } from './canonical-json.js';
-export { nativeEd25519, nobleEd25519, type Ed25519 } from './ed25519.js';
+export { nativeEd25519, type Ed25519 } from './ed25519.js';
+export { nobleEd25519 } from './ed25519-noble.js';
 export {
   addContentHash,
   computeContentHash,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { nobleEd25519 } from '../../src/crypto/ed25519.js';
+import { nobleEd25519 } from '../../src/crypto/ed25519-noble.js';
 import {
   computeContentHash, computeReferenceHash, eventIdFromReferenceHash,
 } from '../../src/crypto/hashes.js';

@@ -1,0 +1,142 @@
+import t from 'tap';
+import {
+  createUser, device, eventually, join, listen, notices, OWNER, publish, readingsIn, replyTo, say,
+  startBridgeServer, state, waitRoom,
+} from './helpers.js';
+
+const DEVICES = [
+  { ieee_address: '0x00124b0022a1b2c3', type: 'Coordinator', friendly_name: 'Coordinator',
+    definition: null },
+  { ieee_address: '0x00158d0001a2b3c4', type: 'EndDevice', friendly_name: 'living_room_sensor',
+    definition: { model: 'WSDCGQ11LM', vendor: 'Aqara',
+      description: 'Temperature, humidity and pressure sensor',
+      exposes: [
+        { type: 'numeric', name: 'battery', property: 'battery', access: 1, unit: '%' },
+        { type: 'numeric', name: 'temperature', property: 'temperature', access: 1, unit: '°C' },
+        { type: 'numeric', name: 'humidity', property: 'humidity', access: 1, unit: '%' },
+      ] } },
+  { ieee_address: '0x000b57fffe8f1a2b', type: 'Router', friendly_name: 'kitchen_bulb',
+    definition: { model: 'LED1545G12', vendor: 'IKEA', description: 'TRADFRI bulb',
+      exposes: [{ type: 'light', features: [
+        { type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON',
+          value_off: 'OFF' },
+        { type: 'numeric', name: 'brightness', property: 'brightness', access: 7,
+          value_min: 0, value_max: 254 },
+      ] }] } },
+];
+
+const SENSOR = 'device_zigbee2mqtt_0x00158d0001a2b3c4';
+const BULB = 'device_zigbee2mqtt_0x000b57fffe8f1a2b';
+
+t.test('a retained Zigbee2MQTT device list creates rooms, readings arrive as notices',
+  async (t) => {
+    const b = await startBridgeServer(t);
+    const z2m = await device(t, b.url);
+    await publish(z2m, 'zigbee2mqtt/bridge/devices', DEVICES, { retain: true });
+
+    const sensorRoom = await waitRoom(b, SENSOR);
+    await join(b, sensorRoom);
+    t.equal((await state(b, sensorRoom, 'm.room.name')).name, 'living_room_sensor');
+    t.match((await state(b, sensorRoom, 'm.room.topic')).topic, /WSDCGQ11LM \(Aqara\)/);
+    const meta = await state(b, sensorRoom, 'org.switchboard.device');
+    t.match(meta, { profile: 'zigbee2mqtt', device_id: '0x00158d0001a2b3c4',
+      friendly_name: 'living_room_sensor', model: 'WSDCGQ11LM', vendor: 'Aqara', retired: false });
+    const puppet = '@_device_zigbee2mqtt_0x00158d0001a2b3c4:test.local';
+    t.equal((await state(b, sensorRoom, 'm.room.member', puppet)).displayname,
+      'living_room_sensor', 'the puppet is named after the device');
+    t.equal((await state(b, sensorRoom, 'm.room.power_levels')).users[OWNER], 100);
+    t.ok(await state(b, sensorRoom, 'm.space.parent', b.server.bridge!.rooms.spaceId),
+      'the room names its space');
+    const spaceChild = await b.server.bridge!.rooms.spaceId;
+    t.ok(spaceChild, 'a space exists');
+
+    await publish(z2m, 'zigbee2mqtt/living_room_sensor',
+      { battery: 90, humidity: 40, temperature: 21.5, linkquality: 120, last_seen: 'x' });
+    const [reading] = await readingsIn(b, sensorRoom);
+    t.ok(reading, 'the reading is in the room once the publish is acknowledged');
+    t.equal(reading.sender, puppet);
+    t.equal(reading.content.body, '21.5 °C · 40 % humidity · 90 % battery · 120 lqi');
+    t.same(reading.content['org.switchboard.readings'].temperature,
+      { value: '21.5', type: 'number', unit: '°C', device_class: 'temperature' });
+    t.notOk('last_seen' in reading.content['org.switchboard.readings']);
+
+    await publish(z2m, 'zigbee2mqtt/living_room_sensor',
+      { battery: 90, humidity: 40, temperature: 21.5, linkquality: 120 });
+    await publish(z2m, 'zigbee2mqtt/living_room_sensor',
+      { battery: 90, humidity: 41, temperature: 21.5, linkquality: 120 });
+    const all = await readingsIn(b, sensorRoom);
+    t.equal(all.length, 2, 'an unchanged payload sends nothing');
+    t.same(Object.keys(all[1].content['org.switchboard.readings']), ['humidity'],
+      'only the property that changed');
+    t.ok(b.server.bridge!.stats.dropped >= 4, 'unchanged readings are counted');
+  });
+
+t.test('chat commands become Zigbee2MQTT publishes and are confirmed by the device',
+  async (t) => {
+    const b = await startBridgeServer(t);
+    const z2m = await device(t, b.url);
+    const sets = await listen(t, b.url, 'zigbee2mqtt/+/set');
+    await publish(z2m, 'zigbee2mqtt/bridge/devices', DEVICES, { retain: true });
+    const room = await waitRoom(b, BULB);
+    await join(b, room);
+    await publish(z2m, 'zigbee2mqtt/kitchen_bulb', { state: 'OFF', brightness: 10 });
+
+    const on = await say(b, room, '!on');
+    await eventually(async () => sets.length === 1, 3000, 'the set publish');
+    t.same(sets[0], { topic: 'zigbee2mqtt/kitchen_bulb/set', payload: '{"state":"ON"}' });
+    await publish(z2m, 'zigbee2mqtt/kitchen_bulb', { state: 'ON', brightness: 10 });
+    const confirmed = await replyTo(b, room, on);
+    t.equal(confirmed.content.body, 'Done: state on.');
+    t.equal(confirmed.content['org.switchboard.command'].status, 'confirmed');
+
+    const set = await say(b, room, '!set brightness 128');
+    await eventually(async () => sets.length === 2, 3000, 'the brightness publish');
+    t.same(sets[1], { topic: 'zigbee2mqtt/kitchen_bulb/set', payload: '{"brightness":128}' });
+    const timeout = await replyTo(b, room, set);
+    t.match(timeout.content.body, /No answer from kitchen_bulb in 1 s/);
+
+    const bad = await say(b, room, '!set brightness 999');
+    t.match((await replyTo(b, room, bad)).content.body, /outside 0 to 254/);
+    const unknown = await say(b, room, '!set colour red');
+    t.match((await replyTo(b, room, unknown)).content.body, /unknown property colour/);
+    t.equal(sets.length, 2, 'refused commands publish nothing');
+
+    const status = await say(b, room, '!status');
+    t.match((await replyTo(b, room, status)).content.body, /kitchen_bulb \(LED1545G12 by IKEA\)/);
+    const help = await say(b, room, '!help');
+    t.match((await replyTo(b, room, help)).content.body, /Settable properties: state, brightness/);
+  });
+
+t.test('commands need the power level; !publish needs an admin', async (t) => {
+  const b = await startBridgeServer(t);
+  const z2m = await device(t, b.url);
+  const all = await listen(t, b.url, '#');
+  await publish(z2m, 'zigbee2mqtt/bridge/devices', DEVICES, { retain: true });
+  const room = await waitRoom(b, BULB);
+  await join(b, room);
+  const guest = await createUser(b.server, 'guest');
+  const invite = await say(b, room, 'hello');
+  t.ok(invite);
+  const { call } = await import('../helpers/server.js');
+  await call(b.server, 'POST', `rooms/${encodeURIComponent(room)}/invite`,
+    { token: b.owner.token, body: { user_id: guest.userId } });
+  await call(b.server, 'POST', `rooms/${encodeURIComponent(room)}/join`,
+    { token: guest.token, body: {} });
+  const before = all.length;
+
+  const refused = await say(b, room, '!on', guest);
+  const reply = await replyTo(b, room, refused);
+  t.match(reply.content.body, /need power level 50 in this room and you have 0/);
+  t.equal(reply.content['org.switchboard.command'].status, 'refused');
+
+  const raw = await say(b, room, '!publish zigbee2mqtt/kitchen_bulb/set {"state":"OFF"}', guest);
+  t.match((await replyTo(b, room, raw)).content.body, /need power level 100/);
+  t.equal(all.length, before, 'nothing was published for the guest');
+
+  const ownerRaw = await say(b, room, '!publish test/raw {"x":1}');
+  t.match((await replyTo(b, room, ownerRaw)).content.body, /Published to test\/raw/);
+  await eventually(async () => all.some((m) => m.topic === 'test/raw' && m.payload === '{"x":1}'),
+    3000, 'the raw publish');
+  const n = (await notices(b, room)).length;
+  t.ok(n >= 3, 'every command got an answer');
+});
