@@ -64,7 +64,9 @@ export class EmbeddedBroker implements MqttTransport {
       authorizeSubscribe: (client, sub, done) => {
         const allowed = this.auth.maySubscribe(this.identities.get(client) ?? null, client.id,
           sub.topic);
-        if (!allowed) this.log.info({ client_id: client.id, filter: sub.topic }, 'mqtt subscribe denied');
+        if (!allowed) {
+          this.log.info({ client_id: client.id, filter: sub.topic }, 'mqtt subscribe denied');
+        }
         // A null subscription answers 0x80 (failure) in the SUBACK, MQTT 3.1.1 section 3.9.3.
         done(null, allowed ? sub : null);
       },
@@ -107,7 +109,8 @@ export class EmbeddedBroker implements MqttTransport {
   describe(): Record<string, unknown> {
     const ports = Object.fromEntries(this.listeners.map((l) => [`${l.name}_port`, l.port]));
     return { mode: this.mode, host: this.config.host ?? '0.0.0.0', ...ports,
-      websocket_path: this.config.websocket?.path ?? '/mqtt', users: this.config.users?.length ?? 0 };
+      websocket_path: this.config.websocket?.path ?? '/mqtt',
+      users: this.config.users?.length ?? 0 };
   }
 
   async close(): Promise<void> {
@@ -130,7 +133,9 @@ export class EmbeddedBroker implements MqttTransport {
         this.listeners.push(await listenWebSocket(handle, host, ws?.port ?? 8083,
           ws?.path ?? '/mqtt'));
       }
-      if (tls) this.listeners.push(await listenTls(handle, host, this.config.tls?.port ?? 8883, tls));
+      if (tls) {
+        this.listeners.push(await listenTls(handle, host, this.config.tls?.port ?? 8883, tls));
+      }
     } catch (err) {
       await this.close();
       throw err;
@@ -153,8 +158,8 @@ export class EmbeddedBroker implements MqttTransport {
     }
   }
 
-  private authenticate(client: Client, username: string | undefined,
-    password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void) {
+  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined,
+    done: (err: AuthenticateError | null, ok: boolean | null) => void) {
     const remote = remoteAddress(client);
     this.auth.authenticate(username, password, remote).then((result) => {
       if (result.ok) {
