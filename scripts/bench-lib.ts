@@ -2,9 +2,8 @@
 // spawning the server as its own process (so its RSS and CPU profile are its own) and
 // cleaning up every child and temp folder, also when a run fails.
 
-import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
