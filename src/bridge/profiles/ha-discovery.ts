@@ -115,23 +115,31 @@ function capabilityOf(property: string, kind: string, config: Config): Capabilit
 export class HaDiscovery {
   private readonly entities = new Map<string, Entity>();
   private readonly fingerprints = new Map<string, string>();
+  /** State or availability topic → the entities reading it; rebuilt when a config changes. */
+  private byTopic = new Map<string, Entity[]>();
 
   constructor(private readonly profile: Profile) {}
 
-  topics(): string[] {
-    const out = new Set<string>();
+  private reindex(): void {
+    const index = new Map<string, Entity[]>();
+    const add = (topic: string, e: Entity) => {
+      const list = index.get(topic) ?? [];
+      if (!list.includes(e)) list.push(e);
+      index.set(topic, list);
+    };
     for (const e of this.entities.values()) {
-      if (e.stateTopic) out.add(e.stateTopic);
-      for (const a of e.availability) out.add(a.topic);
+      if (e.stateTopic) add(e.stateTopic, e);
+      for (const a of e.availability) add(a.topic, e);
     }
-    return [...out];
+    this.byTopic = index;
+  }
+
+  topics(): string[] {
+    return [...this.byTopic.keys()];
   }
 
   knows(topic: string): boolean {
-    for (const e of this.entities.values()) {
-      if (e.stateTopic === topic || e.availability.some((a) => a.topic === topic)) return true;
-    }
-    return false;
+    return this.byTopic.has(topic);
   }
 
   readConfig(rule: RuleSpec, captures: Record<string, string>, text: string, topic: string):
@@ -173,6 +181,7 @@ export class HaDiscovery {
     const old = this.entities.get(topic);
     if (old && old.deviceId !== deviceId) this.remove(topic);
     this.entities.set(topic, entity);
+    this.reindex();
 
     const device = this.profile.device(deviceId);
     const learned = (device.properties[property] ??= {});
@@ -224,6 +233,7 @@ export class HaDiscovery {
     const entity = this.entities.get(topic);
     if (!entity) return [];
     this.entities.delete(topic);
+    this.reindex();
     const { deviceId } = entity;
     const remaining = [...this.entities.values()].some((e) => e.deviceId === deviceId);
     if (!remaining) {
@@ -259,7 +269,7 @@ export class HaDiscovery {
       byDevice.set(id, list);
     };
 
-    for (const e of this.entities.values()) {
+    for (const e of this.byTopic.get(topic) ?? []) {
       for (const a of e.availability.filter((x) => x.topic === topic)) {
         const value = a.template
           ? String(a.template.render({ value: text, value_json: json }))
