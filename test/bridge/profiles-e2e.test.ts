@@ -1,0 +1,138 @@
+import t from 'tap';
+import {
+  device, eventually, join, listen, publish, readingsIn, replyTo, say, startBridgeServer, state,
+  waitRoom,
+} from './helpers.js';
+
+/**
+ * Each shipped profile end to end: a device publishes in its ecosystem's own shapes, the room
+ * appears with its state and readings, and a chat command becomes the right MQTT publish,
+ * confirmed when the device reports back.
+ */
+interface Case {
+  profile: string;
+  alias: string;
+  name: string;
+  messages: Array<[string, unknown, boolean?]>;
+  body: string;
+  meta?: Record<string, unknown>;
+  online?: boolean;
+  command?: { text: string; topic: string; payload: string; report: [string, unknown] };
+}
+
+const CASES: Case[] = [
+  {
+    profile: 'tasmota', alias: 'device_tasmota_tasmota_8a1b2c', name: 'tasmota_8A1B2C',
+    messages: [
+      ['tele/tasmota_8A1B2C/LWT', 'Online', true],
+      ['tele/tasmota_8A1B2C/INFO1', { Info1: { Module: 'Sonoff Basic', Version: '13.4.0(tasmota)' } }],
+      ['tele/tasmota_8A1B2C/SENSOR', { Time: '2024-05-01T10:00:00', AM2301: { Temperature: 21.5,
+        Humidity: 40.0, DewPoint: 7.4 }, TempUnit: 'C' }],
+    ],
+    body: '21.5 °C · 7.4 °C dew point · 40 % humidity', meta: { model: 'Sonoff Basic' }, online: true,
+    command: { text: '!on', topic: 'cmnd/tasmota_8A1B2C/POWER', payload: 'ON',
+      report: ['stat/tasmota_8A1B2C/POWER', 'ON'] },
+  },
+  {
+    profile: 'shelly-gen2', alias: 'device_shelly-gen2_shellyplus1pm-a8032ab12345',
+    name: 'shellyplus1pm-a8032ab12345',
+    messages: [
+      ['shellyplus1pm-a8032ab12345/online', 'true', true],
+      ['shellyplus1pm-a8032ab12345/status/switch:0', { id: 0, source: 'init', output: false,
+        apower: 0, voltage: 230.4, current: 0, aenergy: { total: 1520.113 },
+        temperature: { tC: 45.3, tF: 113.5 } }],
+    ],
+    body: '45.3 °C', online: true,
+    command: { text: '!on', topic: 'shellyplus1pm-a8032ab12345/rpc',
+      payload: '{"id":1,"src":"switchboard","method":"Switch.Set","params":{"id":0,"on":true}}',
+      report: ['shellyplus1pm-a8032ab12345/events/rpc', { src: 'shellyplus1pm-a8032ab12345',
+        method: 'NotifyStatus', params: { ts: 1714550460.52, 'switch:0': { id: 0, output: true } } }] },
+  },
+  {
+    profile: 'esphome', alias: 'device_esphome_livingroom', name: 'livingroom',
+    messages: [
+      ['livingroom/status', 'online', true],
+      ['livingroom/sensor/temperature/state', '22.25'],
+      ['livingroom/switch/relay/state', 'OFF', true],
+    ],
+    body: '22.25 °C', online: true,
+    command: { text: '!on', topic: 'livingroom/switch/relay/command', payload: 'ON',
+      report: ['livingroom/switch/relay/state', 'ON'] },
+  },
+  {
+    profile: 'homeassistant', alias: 'device_homeassistant_c8c9a3f1e2d0', name: 'garage',
+    messages: [
+      ['homeassistant/switch/garage/garage_relay/config', { '~': 'garage/switch/garage_relay',
+        name: 'Garage Relay', uniq_id: 'garage_relay_switch', stat_t: '~/state', cmd_t: '~/command',
+        avty_t: 'garage/status', pl_avail: 'online', pl_not_avail: 'offline',
+        dev: { ids: 'c8c9a3f1e2d0', name: 'garage', mdl: 'esp32dev', mf: 'espressif' } }, true],
+      ['garage/status', 'online', true],
+      ['garage/switch/garage_relay/state', 'OFF', true],
+    ],
+    body: 'garage relay off', meta: { model: 'esp32dev', vendor: 'espressif' }, online: true,
+    command: { text: '!on', topic: 'garage/switch/garage_relay/command', payload: 'ON',
+      report: ['garage/switch/garage_relay/state', 'ON'] },
+  },
+  {
+    profile: 'homie', alias: 'device_homie_super-car', name: 'Super car',
+    messages: [
+      ['homie/super-car/$state', 'ready', true],
+      ['homie/super-car/$name', 'Super car', true],
+      ['homie/super-car/lights/brightness/$datatype', 'integer', true],
+      ['homie/super-car/lights/brightness/$format', '0:100', true],
+      ['homie/super-car/lights/brightness/$settable', 'true', true],
+      ['homie/super-car/engine/temperature/$datatype', 'float', true],
+      ['homie/super-car/engine/temperature/$unit', '°C', true],
+      ['homie/super-car/engine/temperature', '21.5', true],
+    ],
+    body: '21.5 °C', online: true,
+    command: { text: '!set brightness 70', topic: 'homie/super-car/lights/brightness/set',
+      payload: '70', report: ['homie/super-car/lights/brightness', '70'] },
+  },
+  {
+    profile: 'generic', alias: 'device_generic_attic', name: 'attic',
+    messages: [['sensors/attic/state', { temperature: 18, humidity: 55 }]],
+    body: '18 °C · 55 % humidity',
+  },
+];
+
+t.test('every shipped profile: room, state, readings and a command', async (t) => {
+  const b = await startBridgeServer(t);
+  const dev = await device(t, b.url);
+  const published = await listen(t, b.url, '#');
+
+  for (const c of CASES) {
+    await t.test(c.profile, async (t) => {
+      for (const [topic, payload, retain] of c.messages) {
+        await publish(dev, topic, payload, { retain: retain ?? false });
+      }
+      const room = await waitRoom(b, c.alias);
+      await join(b, room);
+      t.equal((await state(b, room, 'm.room.name')).name, c.name, 'the room is named');
+      const meta = await state(b, room, 'org.switchboard.device');
+      t.match(meta, { profile: c.profile, retired: false, ...c.meta }, 'device state');
+      if (c.online !== undefined) {
+        t.match(await state(b, room, 'org.switchboard.availability'), { online: c.online });
+      }
+      let bodies: string[] = [];
+      await eventually(async () => {
+        bodies = (await readingsIn(b, room)).map((e) => e.content.body);
+        return bodies.some((body) => body.includes(c.body));
+      }, 3000, `a reading "${c.body}"`).catch(() => undefined);
+      t.ok(bodies.some((body) => body.includes(c.body)), `reading "${c.body}" in ${bodies}`);
+      if (!c.command) {
+        const reply = await replyTo(b, room, await say(b, room, '!on'));
+        t.match(reply.content.body, /Cannot do that/, 'a device without commands says so');
+        return;
+      }
+      const before = published.length;
+      const command = await say(b, room, c.command.text);
+      const sent = await eventually(async () => published.slice(before).find((m) =>
+        m.topic === c.command!.topic), 3000, `a publish on ${c.command.topic}`);
+      t.equal(sent.payload, c.command.payload, 'the profile built the publish');
+      await publish(dev, c.command.report[0], c.command.report[1]);
+      const reply = await replyTo(b, room, command);
+      t.match(reply.content.body, /^Done: /, `confirmed: ${reply.content.body}`);
+    });
+  }
+});
