@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { stateKey, type StateKey } from '../../src/rooms/event.js';
 import { Database } from '../../src/storage/level/database.js';
+import { latestPerKey } from '../../src/storage/level/durable-writer.js';
 import { StateGroupStore } from '../../src/storage/level/state-groups.js';
 import { StreamCounter } from '../../src/storage/level/stream.js';
 
@@ -83,5 +84,29 @@ t.test('the stream counter continues after a restart', async (t) => {
   stream = await StreamCounter.open(db);
   t.equal(stream.durable, 2);
   t.equal(stream.allocate(), 3);
+  await db.close();
+});
+
+t.test('within one batch only the last write of each key is kept, in order', async (t) => {
+  t.same(latestPerKey([
+    { type: 'put', key: 'a', value: 1 },
+    { type: 'put', key: 'b', value: 1 },
+    { type: 'put', key: 'a', value: 2 },
+    { type: 'del', key: 'b' },
+    { type: 'put', key: 'c', value: 3 },
+  ]), [
+    { type: 'put', key: 'a', value: 2 },
+    { type: 'del', key: 'b' },
+    { type: 'put', key: 'c', value: 3 },
+  ]);
+
+  const dir = await openTemp(t);
+  const db = await Database.open(dir);
+  await Promise.all([
+    db.write([{ type: 'put', key: 'room', value: 1 }, { type: 'put', key: 'e1', value: 'x' }]),
+    db.write([{ type: 'put', key: 'room', value: 2 }, { type: 'put', key: 'e2', value: 'y' }]),
+  ]);
+  t.equal(await db.get('room'), 2, 'the later write wins');
+  t.equal(await db.get('e1'), 'x');
   await db.close();
 });

@@ -49,7 +49,7 @@ export class DurableWriter {
       const batch = this.pending;
       this.pending = undefined;
       try {
-        await this.db.batch(batch.ops as never, { sync: true });
+        await this.db.batch(latestPerKey(batch.ops) as never, { sync: true });
         this.stats.batches += 1;
         this.stats.ops += batch.ops.length;
         for (const w of batch.waiters) w.resolve();
@@ -62,4 +62,21 @@ export class DurableWriter {
     this.idleWaiters = [];
     for (const resolve of idle) resolve();
   }
+}
+
+/**
+ * Drops operations that a later one in the same batch overwrites (the room record and the
+ * stream counter are rewritten by every event), so they are neither encoded nor written.
+ */
+export function latestPerKey(ops: WriteOp[]): WriteOp[] {
+  if (ops.length < 2) return ops;
+  const seen = new Set<string>();
+  const kept: WriteOp[] = [];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (seen.has(op.key)) continue;
+    seen.add(op.key);
+    kept.push(op);
+  }
+  return kept.length === ops.length ? ops : kept.reverse();
 }
