@@ -29,6 +29,10 @@ export async function startTestServer(t: Teardown, overrides: Record<string, unk
       registration: { enabled: true, shared_secret: 'test-shared-secret-0123456789' },
       rate_limits: { login_per_minute: 10_000, register_per_minute: 10_000 },
       log: { level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' },
+      // The device bridge and its broker only where a test asks for them (test/bridge):
+      // elsewhere they would all compete for port 1883.
+      mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, websocket: { port: null } },
+      bridge: { enabled: false },
       ...overrides,
     },
   });
