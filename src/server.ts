@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createBridge, type Bridge } from './bridge/index.js';
-import { LocalHomeserver } from './bridge/local-homeserver.js';
+import type { Bridge } from './bridge/index.js';
 import { mountClientApi } from './clientapi/index.js';
 import type { Config } from './config/schema.js';
 import { openHomeserver, type Homeserver } from './homeserver.js';
 import { createHttpServer } from './http/server.js';
-import { createMqttTransport, type MqttTransport } from './mqtt/index.js';
+import type { MqttTransport } from './mqtt/index.js';
 
 export interface RunningServer {
   hs: Homeserver;
@@ -64,6 +63,11 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
 async function startBridge(config: Readonly<Config>, hs: Homeserver, log: Logger):
   Promise<{ mqtt?: MqttTransport; bridge?: Bridge }> {
   if (!config.bridge.enabled) return {};
+  // Loaded only now: the client API is already listening, and a server without the bridge
+  // never loads the MQTT stack at all.
+  const [{ createBridge }, { LocalHomeserver }, { createMqttTransport }] = await Promise.all([
+    import('./bridge/index.js'), import('./bridge/local-homeserver.js'), import('./mqtt/index.js'),
+  ]);
   // Puppets live in an exclusive namespace: /register answers M_EXCLUSIVE there.
   hs.accounts.reservedPrefixes.push(config.bridge.puppet_prefix ?? '_device_');
   const mqtt = createMqttTransport(config.mqtt, config.data_dir, log, config.server_name);
