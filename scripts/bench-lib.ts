@@ -218,6 +218,8 @@ export interface ServerChild {
 
 export interface ServerOptions {
   sharedSecret: string;
+  /** Run the MQTT bridge and its embedded broker too (on free ports); off by default. */
+  bridge?: boolean;
   logLevel?: string;
   nodeArgs?: string[];
 }
@@ -233,6 +235,8 @@ export async function spawnServer(options: ServerOptions): Promise<ServerChild> 
     registration: { enabled: false, shared_secret: options.sharedSecret },
     rate_limits: { login_per_minute: 1_000_000, register_per_minute: 1_000_000 },
     log: { level: options.logLevel ?? 'warn' },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, websocket: { port: null } },
+    bridge: { enabled: options.bridge ?? false },
   };
   const file = join(dir, 'config.yaml');
   await writeFile(file, JSON.stringify(config, null, 2)); // JSON is valid YAML

@@ -1,5 +1,6 @@
-// `npm run bench`: the Client-Server API figures with their targets, each printed beside a
-// reference measured in the same run, then the crypto table. The server runs as a child
+// `npm run bench`: the Client-Server API figures (the homeserver alone, bridge off) with
+// their targets, each printed beside a reference measured in the same run, then the crypto
+// table. The server runs as a child
 // process with a temp config and data folder, so its RSS and CPU are its own.
 // `npm run bench -- --profile` also runs the send loop once under --cpu-prof and prints the
 // server's top functions by self time.
@@ -44,6 +45,11 @@ async function measureServer(rows: Row[]): Promise<void> {
   const bareRss = await rssOf(bare.pid!);
   await stopChild(bare);
   console.log(`server idle RSS ${fmtMiB(idleRss)}; bare node ${fmtMiB(bareRss)}`);
+  // The same with the MQTT bridge and its embedded broker running (no devices yet).
+  const bridged = await spawnServer({ sharedSecret: SHARED_SECRET, bridge: true });
+  await sleep(SETTLE_MS);
+  const bridgedRss = await rssOf(bridged.proc.pid!);
+  await stopChild(bridged.proc);
 
   const users = await registerUsers(server.url, CLIENTS, 'user');
   const [listener] = await registerUsers(server.url, 1, 'listener');
@@ -104,6 +110,9 @@ async function measureServer(rows: Row[]): Promise<void> {
     { metric: 'server RSS idle', measured: fmtMiB(idleRss), target: `< ${TARGET.idleMiB} MiB`,
       comparison: `bare node ${fmtMiB(bareRss)} (+${fmtMiB(idleRss - bareRss)})`,
       meets: idleRss < TARGET.idleMiB * MiB },
+    { metric: 'server RSS idle, MQTT bridge on', measured: fmtMiB(bridgedRss), target: '-',
+      comparison: `homeserver alone ${fmtMiB(idleRss)} (+${fmtMiB(bridgedRss - idleRss)} ` +
+        'for the embedded broker and the bridge)' },
     { metric: 'server RSS after 10k events', measured: fmtMiB(afterRss), target: '-',
       comparison: `idle ${fmtMiB(idleRss)}; after all send loops ${fmtMiB(finalRss)}` },
   );
