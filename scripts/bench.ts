@@ -1,7 +1,7 @@
 // `npm run bench`: the Client-Server API figures (the homeserver alone, bridge off) with
 // their targets, each printed beside a reference measured in the same run, then the crypto
-// table. The server runs as a child
-// process with a temp config and data folder, so its RSS and CPU are its own.
+// table. The server runs as a child process with a temp config and data folder, so its RSS
+// and CPU are its own.
 // `npm run bench -- --profile` also runs the send loop once under --cpu-prof and prints the
 // server's top functions by self time.
 
