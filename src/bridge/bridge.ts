@@ -121,8 +121,13 @@ export class Bridge {
       const device = this.registry.obtain(profile.name, parsed.deviceId, parsed.friendlyName);
       work.push(this.enqueue(device, () => this.apply(profile, device, parsed)));
     }
-    // Learned topics (Home Assistant state topics) carry retained data: ordinary subscriptions.
-    for (const topic of result.subscribe ?? []) work.push(this.subscribe(profile, topic, true));
+    // Learned topics (Home Assistant state topics) carry retained data: ordinary
+    // subscriptions. Not awaited: an external client reads its SUBACK only after this
+    // handler returns, so waiting here would stall the connection.
+    for (const topic of result.subscribe ?? []) {
+      this.subscribe(profile, topic, true).catch((err: Error) =>
+        this.log.error({ profile: profile.name, filter: topic, err }, 'mqtt subscribe failed'));
+    }
     await Promise.all(work);
   }
 

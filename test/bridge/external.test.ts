@@ -1,0 +1,55 @@
+import t from 'tap';
+import { tempDir } from '../mqtt/helpers.js';
+import { freePort, Mosquitto, mosquittoMissing } from '../mqtt/mosquitto.js';
+import {
+  device, eventually, join, listen, publish, readingsIn, replyTo, say, startBridgeServer, state,
+  waitRoom,
+} from './helpers.js';
+
+const missing = mosquittoMissing();
+if (missing && process.env.CI === 'true') {
+  t.fail(`${missing}: the bridge's external-mode test cannot run under CI`);
+}
+
+t.test('external mode against Mosquitto: discovery, readings and commands', {
+  skip: missing ? `skipped: ${missing}` : false,
+}, async (t) => {
+  const mosquitto = new Mosquitto(tempDir(t), await freePort());
+  await mosquitto.start();
+  t.teardown(() => mosquitto.stop());
+
+  const b = await startBridgeServer(t, {}, { mode: 'external', url: mosquitto.url,
+    client_id: 'switchboard-bridge-test', shared_group: null });
+  const dev = await device(t, mosquitto.url);
+  const commands = await listen(t, mosquitto.url, 'garage/#');
+
+  await publish(dev, 'homeassistant/switch/garage/garage_relay/config', { '~': 'garage/switch/garage_relay',
+    name: 'Garage Relay', uniq_id: 'garage_relay_switch', stat_t: '~/state', cmd_t: '~/command',
+    dev: { ids: 'c8c9a3f1e2d0', name: 'garage', mdl: 'esp32dev', mf: 'espressif' } },
+  { retain: true });
+  const room = await waitRoom(b, 'device_homeassistant_c8c9a3f1e2d0');
+  await join(b, room);
+  t.match(await state(b, room, 'org.switchboard.device'), { model: 'esp32dev' });
+
+  // The state topic was learned from discovery and subscribed at run time.
+  await eventually(async () => {
+    await publish(dev, 'garage/switch/garage_relay/state', 'OFF');
+    return (await readingsIn(b, room)).length > 0;
+  }, 5000, 'the first reading');
+  t.equal((await readingsIn(b, room))[0].content.body, 'garage relay off');
+
+  const on = await say(b, room, '!on');
+  const sent = await eventually(async () => commands.find((m) =>
+    m.topic === 'garage/switch/garage_relay/command'), 5000, 'the command publish');
+  t.equal(sent.payload, 'ON');
+  await publish(dev, 'garage/switch/garage_relay/state', 'ON');
+  t.match((await replyTo(b, room, on)).content.body, /^Done: garage relay on/);
+
+  await publish(dev, 'zigbee2mqtt/bridge/devices', [{ ieee_address: '0x1', type: 'Router',
+    friendly_name: 'lamp', definition: { model: 'M', vendor: 'V', exposes: [] } }], { retain: true });
+  await publish(dev, 'zigbee2mqtt/lamp', { state: 'ON' });
+  const lamp = await waitRoom(b, 'device_zigbee2mqtt_0x1');
+  await join(b, lamp);
+  await eventually(async () => (await readingsIn(b, lamp)).length > 0, 5000, 'the lamp reading');
+  t.pass('a Zigbee2MQTT device over the external broker');
+});
