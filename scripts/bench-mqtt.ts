@@ -1,0 +1,214 @@
+// The MQTT bridge benchmark: end-to-end from a device's QoS 1 publish to the reading event a
+// Matrix client sees in /sync. The server runs as its own process (embedded broker, bridge,
+// 1,000 generic devices); raw aedes QoS 1 throughput is measured in the same run as the
+// reference. Run alone it prints its table; bench.ts can add benchMqtt()'s rows to its own.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { registerUser, SHARED_SECRET, type BenchUser } from './bench-cs-api.js';
+import {
+  cleanup, fmtInt, fmtMiB, fmtMs, freePort, JsonClient, MAIN_JS, makeTempDir, ok, percentile,
+  printTable, rssOf, SERVER_NODE_FLAGS, sleep, spawnNode, stopChild, type Row,
+} from './bench-lib.js';
+import { benchRawAedes } from './bench-mqtt-raw.js';
+
+const DEVICES = 1000;
+const CLIENTS = 100;
+const SATURATION_MS = 5000;
+const STEADY_RATE = 1000;
+const STEADY_MS = 10_000;
+const TARGET = { eventsPerSecond: 10_000, p99Ms: 20, rssMiB: 128 };
+const CS = '/_matrix/client/v3';
+const MiB = 1024 * 1024;
+
+interface BridgeServer { proc: ReturnType<typeof spawnNode>; url: string; mqttUrl: string }
+
+async function spawnBridgeServer(owner: string): Promise<BridgeServer> {
+  const dir = await makeTempDir('switchboard-bench-mqtt-');
+  const [port, mqttPort] = [await freePort(), await freePort()];
+  const config = {
+    server_name: 'bench.local', data_dir: join(dir, 'data'),
+    listen: { client: { host: '127.0.0.1', port } },
+    registration: { enabled: false, shared_secret: SHARED_SECRET },
+    rate_limits: { login_per_minute: 1_000_000, register_per_minute: 1_000_000 },
+    log: { level: 'warn' },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: mqttPort, websocket: { port: null } },
+    // Every message is a new value and no ceiling applies: each publish is one event.
+    bridge: { enabled: true, owners: [owner], rate: { max_events_per_second: 0 },
+      generic_topics: [{ pattern: 'bench/{device}/state' }] },
+  };
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, JSON.stringify(config)); // JSON is valid YAML
+  const proc = spawnNode([...SERVER_NODE_FLAGS, MAIN_JS, '--config', file]);
+  const url = `http://127.0.0.1:${port}`;
+  const probe = new JsonClient(url);
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    const up = await probe.request('GET', '/_matrix/client/versions').then((r) => r.status === 200,
+      () => false);
+    if (up) break;
+    if (i > 500) throw new Error('server did not start');
+    await sleep(20);
+  }
+  probe.close();
+  return { proc, url, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` };
+}
+
+/** A /sync long-poll loop calling `onEvent` with each timeline event as it arrives. */
+function followSync(url: string, user: BenchUser, onEvent: (e: any) => void): () => Promise<void> {
+  const client = new JsonClient(url, user.token);
+  let running = true;
+  const loop = (async () => {
+    const first = ok(await client.request('GET', `${CS}/sync?timeout=0`), 'sync');
+    let since: string = first.next_batch;
+    while (running) {
+      const reply = await client.request('GET', `${CS}/sync?timeout=1000&since=${since}`);
+      const body = ok(reply, 'sync');
+      since = body.next_batch;
+      for (const room of Object.values<any>(body.rooms?.join ?? {})) {
+        for (const e of room.timeline?.events ?? []) onEvent(e);
+      }
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    client.close();
+  };
+}
+
+const topicOf = (d: number) => `bench/dev${d}/state`;
+
+async function createDevices(clients: MqttClient[]): Promise<number> {
+  const started = performance.now();
+  await Promise.all(clients.map(async (c, i) => {
+    for (let d = i; d < DEVICES; d += clients.length) {
+      await c.publishAsync(topicOf(d), '{"seq":0}', { qos: 1 });
+    }
+  }));
+  return DEVICES / ((performance.now() - started) / 1000);
+}
+
+async function joinAll(url: string, user: BenchUser): Promise<void> {
+  const client = new JsonClient(url, user.token, 20);
+  const pending: string[] = [];
+  for (let d = 0; d < DEVICES; d++) pending.push(`#device_generic_dev${d}:bench.local`);
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    for (let alias = pending.pop(); alias; alias = pending.pop()) {
+      ok(await client.request('POST', `${CS}/join/${encodeURIComponent(alias)}`, {}), 'join');
+    }
+  }));
+  client.close();
+}
+
+/** Every client keeps publishing to its devices; acknowledged publishes per second. */
+async function saturate(clients: MqttClient[], seen: { count: number }): Promise<{
+  acked: number; synced: number }> {
+  let running = true;
+  let acked = 0;
+  let seq = 1;
+  const loops = clients.map(async (c, i) => {
+    for (let d = i; running; d = (d + clients.length) % DEVICES) {
+      await c.publishAsync(topicOf(d), `{"seq":${seq++}}`, { qos: 1 });
+      acked++;
+    }
+  });
+  await sleep(500);
+  const [a0, s0, t0] = [acked, seen.count, performance.now()];
+  await sleep(SATURATION_MS);
+  const seconds = (performance.now() - t0) / 1000;
+  const result = { acked: (acked - a0) / seconds, synced: (seen.count - s0) / seconds };
+  running = false;
+  await Promise.all(loops);
+  return result;
+}
+
+/** One publish per millisecond, device after device; latency to the event in /sync. */
+async function steady(clients: MqttClient[], sentAt: Map<number, number>,
+  latencies: number[]): Promise<number> {
+  const total = (STEADY_RATE * STEADY_MS) / 1000;
+  const base = 10_000_000;
+  const started = performance.now();
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / STEADY_RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const d = n % DEVICES;
+    sentAt.set(base + n, performance.now());
+    void clients[d % clients.length]!.publishAsync(topicOf(d), `{"seq":${base + n}}`, { qos: 1 });
+  }
+  await sleep(2000);
+  latencies.sort((a, b) => a - b);
+  return total;
+}
+
+export async function benchMqtt(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const raw = await benchRawAedes();
+  console.log(`raw aedes QoS 1: ${fmtInt(raw.perSecond)} msgs/s`);
+
+  const ownerName = 'listener';
+  const server = await spawnBridgeServer(`@${ownerName}:bench.local`);
+  try {
+    const listener = await registerUser(server.url, ownerName);
+    // The broker starts after the HTTP listener, once the bridge has subscribed.
+    for (let i = 0; ; i++) {
+      const up = await connectAsync(server.mqttUrl, { reconnectPeriod: 0 })
+        .then((c) => c.endAsync(true).then(() => true), () => false);
+      if (up) break;
+      if (i > 250) throw new Error('the MQTT broker did not start');
+      await sleep(20);
+    }
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () =>
+      connectAsync(server.mqttUrl, { reconnectPeriod: 0 })));
+    const created = await createDevices(clients);
+    console.log(`${DEVICES} devices (room, puppet, space link each) at ${fmtInt(created)}/s`);
+    await joinAll(server.url, listener);
+
+    const seen = { count: 0 };
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    const stopSync = followSync(server.url, listener, (e) => {
+      const seq = Number(e.content?.['org.switchboard.readings']?.seq?.value);
+      if (!Number.isFinite(seq)) return;
+      seen.count++;
+      const at = sentAt.get(seq);
+      if (at !== undefined) latencies.push(performance.now() - at);
+    });
+    await sleep(300);
+    const sat = await saturate(clients, seen);
+    await sleep(1000);
+    const sent = await steady(clients, sentAt, latencies);
+    await stopSync();
+    const rss = await rssOf(server.proc.pid!);
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    rows.push({ metric: 'MQTT QoS 1 to stored event, saturation', measured: `${fmtInt(sat.acked)}/s`,
+      target: `>= ${fmtInt(TARGET.eventsPerSecond)}/s`,
+      comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
+        / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,
+      meets: sat.acked >= TARGET.eventsPerSecond });
+    rows.push({ metric: 'MQTT publish to /sync, p50 at 1,000/s', measured: fmtMs(p50), target: '-',
+      comparison: `${latencies.length} of ${sent} seen over ${DEVICES} devices` });
+    rows.push({ metric: 'MQTT publish to /sync, p99 at 1,000/s', measured: fmtMs(p99),
+      target: `< ${TARGET.p99Ms} ms`, comparison: `${DEVICES} devices, ${CLIENTS} MQTT clients`,
+      meets: p99 < TARGET.p99Ms && latencies.length === sent });
+    rows.push({ metric: `server RSS with ${fmtInt(DEVICES)} devices`, measured: fmtMiB(rss),
+      target: `< ${TARGET.rssMiB} MiB`, comparison: 'after the runs above',
+      meets: rss < TARGET.rssMiB * MiB });
+  } finally {
+    await stopChild(server.proc);
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    printTable(await benchMqtt());
+  } finally {
+    await cleanup();
+  }
+}
