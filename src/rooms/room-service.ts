@@ -33,8 +33,13 @@ export interface LoadedRoom {
   recentFloor: number;
 }
 
-/** Events kept per room for incremental /sync; older ones are read from disk. */
-const RECENT_EVENTS = 512;
+/**
+ * Events kept in memory for incremental /sync: at most ROOM_RECENT per room and
+ * TOTAL_RECENT over all rooms (oldest dropped first), so a thousand device rooms cost a few
+ * MiB. A client that fell further behind reads from disk.
+ */
+const ROOM_RECENT = 256;
+const TOTAL_RECENT = 4096;
 
 export interface SendOptions {
   txn?: { device_id: string; txn_id: string };
@@ -69,6 +74,10 @@ export interface Pending {
 export class RoomService {
   private readonly loaded = new Map<string, Promise<LoadedRoom | undefined>>();
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
+  /** The rooms of remembered events, oldest first: the global budget drops from the front. */
+  private readonly recentOrder: LoadedRoom[] = [];
+  private recentStart = 0;
+  private readonly staleEntries = new WeakMap<LoadedRoom, number>();
 
   constructor(private readonly deps: RoomServiceDeps) {}
 
@@ -193,10 +202,30 @@ export class RoomService {
 
   private remember(room: LoadedRoom, event: StoredEvent): void {
     room.recent.push(event);
-    if (room.recent.length > RECENT_EVENTS) {
-      const dropped = room.recent.splice(0, room.recent.length - RECENT_EVENTS);
-      room.recentFloor = dropped[dropped.length - 1]!.pos;
+    this.recentOrder.push(room);
+    if (room.recent.length > ROOM_RECENT) {
+      this.dropOldest(room);
+      // Its entry in recentOrder stays; the global trim below skips it when it comes up.
+      this.staleEntries.set(room, (this.staleEntries.get(room) ?? 0) + 1);
     }
+    // Over the global budget: the front entry is the oldest remembered event of all, and
+    // that event is also the oldest of its room (unless the room's cap dropped it already).
+    while (this.recentOrder.length - this.recentStart > TOTAL_RECENT) {
+      const oldest = this.recentOrder[this.recentStart]!;
+      this.recentStart += 1;
+      const stale = this.staleEntries.get(oldest) ?? 0;
+      if (stale > 0) this.staleEntries.set(oldest, stale - 1);
+      else this.dropOldest(oldest);
+    }
+    if (this.recentStart >= TOTAL_RECENT) {
+      this.recentOrder.splice(0, this.recentStart);
+      this.recentStart = 0;
+    }
+  }
+
+  private dropOldest(room: LoadedRoom): void {
+    const first = room.recent.shift();
+    if (first) room.recentFloor = first.pos;
   }
 
   /**
