@@ -2,6 +2,7 @@
 // their targets, each printed beside a reference measured in the same run, then the crypto
 // table. The server runs as a child process with a temp config and data folder, so its RSS
 // and CPU are its own.
+// `npm run bench -- --no-mqtt` skips the MQTT bridge part.
 // `npm run bench -- --profile` also runs the send loop once under --cpu-prof and prints the
 // server's top functions by self time.
 
@@ -15,6 +16,7 @@ import {
   startupTimes, syncLatency, versionsThroughput, type BenchUser,
 } from './bench-cs-api.js';
 import { fsyncLatency } from './bench-disk.js';
+import { benchMqtt } from './bench-mqtt.js';
 import {
   cleanup, fmtInt, fmtMiB, fmtMs, makeTempDir, median, percentile, printTable, rssOf, sleep,
   spawnNode, spawnServer, stopChild, topSelfTime, type Row,
@@ -173,6 +175,14 @@ async function main(): Promise<void> {
   printTable(rows);
   const missed = rows.filter((r) => r.meets === false).map((r) => r.metric);
   console.log(missed.length ? `\nMISSED: ${missed.join('; ')}` : '\nAll targets met.');
+  if (!process.argv.includes('--no-mqtt')) {
+    console.log('\nMQTT bridge: 1,000 devices on the embedded broker ...');
+    const mqttRows = await benchMqtt();
+    console.log('\nMQTT bridge');
+    printTable(mqttRows);
+    const mqttMissed = mqttRows.filter((r) => r.meets === false).map((r) => r.metric);
+    console.log(mqttMissed.length ? `\nMISSED: ${mqttMissed.join('; ')}` : '\nAll targets met.');
+  }
   console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   await benchCrypto();
   if (process.argv.includes('--profile')) await profileSends();
