@@ -75,10 +75,13 @@ export function createHttpServer(log: Logger, options: { bodyLimit?: number } = 
 
   addCors(app);
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: redactUrl(request.url),
-      status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // Only when debug logs are on: the hook itself costs every request a promise.
+  if (log.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug({ method: request.method, url: redactUrl(request.url),
+        status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    });
+  }
 
   // A shadow router of every route, to tell an unknown path (404) from a wrong method (405).
   const known = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 1000 });
