@@ -108,6 +108,10 @@ function makeCert(dir: string): boolean {
 t.test('MQTT over TLS with the configured certificate', async (t) => {
   const dir = tempDir(t);
   if (!makeCert(dir)) {
+    if (process.env.CI === 'true') {
+      t.fail('openssl is required under CI=true (it makes the test certificate)');
+      return;
+    }
     t.plan(0, 'openssl is not installed: no test certificate, so TLS is not tested');
     return;
   }
