@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { encodeUnpaddedBase64, encodeUnpaddedBase64Url } from '../crypto/base64.js';
 import type { SigningKey } from '../crypto/signing-key.js';
-import type { PDU } from './event.js';
+import type { PDU, PDUFields } from './event.js';
 import { redactEvent } from './redaction.js';
 import type { RoomVersion } from './room-versions.js';
 
@@ -24,19 +24,6 @@ export interface EventDraft {
   redacts?: string;
 }
 
-/** A PDU before hashing and signing. */
-export interface PDUFields {
-  room_id?: string;
-  sender: string;
-  type: string;
-  state_key?: string;
-  content: Record<string, any>;
-  origin_server_ts: number;
-  depth: number;
-  prev_events: string[];
-  auth_events: string[];
-  redacts?: string;
-}
 
 export class EventTooLargeError extends Error {}
 

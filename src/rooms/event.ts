@@ -2,7 +2,8 @@
  * The persistent data unit (PDU) shape shared by room versions 6 to 12, and the keys used to
  * address room state. Room versions differ in which fields they require; this type is the union.
  */
-export interface PDU {
+/** The fields of a PDU that its sender sets: everything but hashes and signatures. */
+export interface PDUFields {
   /** Absent on v12 create events: their room ID is derived from their own reference hash. */
   room_id?: string;
   sender: string;
@@ -15,6 +16,9 @@ export interface PDU {
   auth_events: string[];
   /** Top-level in room versions 6 to 10; from v11 it lives in `content.redacts`. */
   redacts?: string;
+}
+
+export interface PDU extends PDUFields {
   hashes: { sha256: string; [k: string]: string };
   signatures: Record<string, Record<string, string>>;
   unsigned?: Record<string, any>;

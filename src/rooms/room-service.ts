@@ -9,9 +9,9 @@ import type { Notifier } from '../sync/notifier.js';
 import { authEventKeys } from './auth-events.js';
 import { AuthError } from './auth-error.js';
 import { checkEventAuth } from './auth-rules.js';
-import { stateKey, type PDU, type StateKey, type StateLookup } from './event.js';
+import { stateKey, type PDU, type PDUFields, type StateKey, type StateLookup } from './event.js';
 import {
-  EventTooLargeError, finishEvent, type PDUFields, roomIdFromCreateEventId, type EventDraft, type ServerIdentity,
+  EventTooLargeError, finishEvent, roomIdFromCreateEventId, type EventDraft, type ServerIdentity,
 } from './event-factory.js';
 import { userPowerLevel } from './power-levels.js';
 import { redactEvent } from './redaction.js';
