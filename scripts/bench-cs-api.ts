@@ -115,7 +115,8 @@ const SAMPLE_VALUE = {
   content: { msgtype: 'm.text', body: 'bench message 1234 from client 5' },
   origin_server_ts: 1718000000000, depth: 1234, prev_events: ['$' + 'x'.repeat(43)],
   auth_events: ['$' + 'a'.repeat(43), '$' + 'b'.repeat(43), '$' + 'c'.repeat(43)],
-  hashes: { sha256: 'h'.repeat(43) }, signatures: { 'bench.local': { 'ed25519:a': 's'.repeat(86) } },
+  hashes: { sha256: 'h'.repeat(43) },
+  signatures: { 'bench.local': { 'ed25519:a': 's'.repeat(86) } },
 };
 
 /**

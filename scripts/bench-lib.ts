@@ -263,7 +263,10 @@ async function waitListening(proc: ChildProcess, port: number, limitMs: number):
     if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
     const status = await new Promise<number>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/_matrix/client/versions',
-        agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+        agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
       req.on('error', () => resolve(0));
     });
     if (status === 200) return performance.now();
@@ -290,7 +293,9 @@ export async function topSelfTime(profilePath: string, count = 10): Promise<{
   const profile = JSON.parse(await readFile(profilePath, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
 
   const functionOf = (id: number): string => {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;

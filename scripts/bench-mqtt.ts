@@ -186,7 +186,8 @@ export async function benchMqtt(): Promise<Row[]> {
 
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    rows.push({ metric: 'MQTT QoS 1 to stored event, saturation', measured: `${fmtInt(sat.acked)}/s`,
+    rows.push({ metric: 'MQTT QoS 1 to stored event, saturation',
+      measured: `${fmtInt(sat.acked)}/s`,
       target: `>= ${fmtInt(TARGET.eventsPerSecond)}/s`,
       comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
         / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,

@@ -77,7 +77,8 @@ async function measureServer(rows: Row[]): Promise<void> {
   console.log('GET /versions, 10 keep-alive clients ...');
   const versions = await versionsThroughput(server.url, CLIENTS, WARMUP_MS, SEND_MS);
   console.log('sends, 10 clients in one shared room ...');
-  const shared = await sendThroughput(server.url, users, [sharedRoom], 'shared', WARMUP_MS, SEND_MS);
+  const shared = await sendThroughput(server.url, users, [sharedRoom], 'shared',
+    WARMUP_MS, SEND_MS);
   console.log('sends, 10 clients each in its own room ...');
   const own = await sendThroughput(server.url, users, ownRooms, 'own', WARMUP_MS, SEND_MS);
   const finalRss = await rssOf(server.proc.pid!);
@@ -85,7 +86,8 @@ async function measureServer(rows: Row[]): Promise<void> {
   console.log('durable writer alone, 10 concurrent one-put writers ...');
   const writer = await durableWriterRate(CLIENTS, 2000);
 
-  for (const [name, t] of [['shared room', shared], ['own rooms', own], ['versions', versions]] as const) {
+  for (const [name, t] of
+    [['shared room', shared], ['own rooms', own], ['versions', versions]] as const) {
     if (t.errors > 0) console.log(`  ${name}: ${t.errors} errors, first: ${t.firstError}`);
   }
   const sendComparison = (t: typeof shared): string =>

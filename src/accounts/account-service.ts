@@ -92,7 +92,9 @@ export class AccountService {
     const userId = this.userId(localpart);
     const existing = await this.store.getUser(userId);
     if (existing) {
-      if (existing.displayname !== displayName) await this.updateProfile(userId, { displayname: displayName });
+      if (existing.displayname !== displayName) {
+        await this.updateProfile(userId, { displayname: displayName });
+      }
       return userId;
     }
     await this.db.write([this.store.putUserOp({
@@ -111,7 +113,9 @@ export class AccountService {
   async setPassword(userId: string, password: string): Promise<void> {
     const user = await this.store.getUser(userId);
     if (!user) throw new MatrixError('M_NOT_FOUND', 'Unknown user');
-    await this.db.write([this.store.putUserOp({ ...user, password_hash: await hashPassword(password) })]);
+    await this.db.write([
+      this.store.putUserOp({ ...user, password_hash: await hashPassword(password) }),
+    ]);
   }
 
   async updateProfile(userId: string, change: Partial<Pick<UserRecord, 'displayname' |
@@ -132,7 +136,8 @@ export class AccountService {
     const id = deviceId ?? randomBytes(6).toString('base64url').toUpperCase().replace(/[-_]/g, 'X');
     const existing = await this.store.getDevice(userId, id);
     const token = 'sb_' + randomBytes(32).toString('base64url');
-    const ops = this.store.putTokenOps(token, { user_id: userId, device_id: id, created_ts: Date.now() });
+    const ops = this.store.putTokenOps(token,
+      { user_id: userId, device_id: id, created_ts: Date.now() });
     if (!existing) {
       ops.push(this.store.putDeviceOp({
         user_id: userId, device_id: id, display_name: displayName ?? null,
@@ -151,7 +156,9 @@ export class AccountService {
     const devices = await this.store.listDevices(userId);
     const tokens = await this.store.tokenHashes(userId);
     const ops = devices.flatMap((d) => this.store.deleteDeviceOps(userId, d.device_id, []));
-    for (const [device, hash] of tokens) ops.push(...this.store.deleteTokenOps(hash, userId, device));
+    for (const [device, hash] of tokens) {
+      ops.push(...this.store.deleteTokenOps(hash, userId, device));
+    }
     await this.db.write(ops);
     return devices.map((d) => d.device_id);
   }

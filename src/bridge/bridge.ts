@@ -200,7 +200,8 @@ export class Bridge {
     // The puppets' own notices (and anything else they send) are never commands.
     if (message.content.msgtype === 'm.notice' || this.isPuppet(message.sender)) return;
     this.command(message).catch((err: Error) =>
-      this.log.error({ room_id: message.roomId, event_id: message.eventId, err }, 'command failed'));
+      this.log.error({ room_id: message.roomId, event_id: message.eventId, err },
+        'command failed'));
   }
 
   private isPuppet(userId: string): boolean {

@@ -39,7 +39,10 @@ export function parseChatCommand(body: string): ParsedChat {
     }
     case 'get':
       if (/\s/.test(rest)) return { error: 'usage: !get [property]' };
-      return { kind: 'device', command: rest === '' ? { kind: 'get' } : { kind: 'get', property: rest } };
+      return {
+        kind: 'device',
+        command: rest === '' ? { kind: 'get' } : { kind: 'get', property: rest },
+      };
     case 'status':
       return { kind: 'status' };
     case 'help':

@@ -16,7 +16,9 @@ type Status = 'confirmed' | 'sent' | 'answered' | 'error' | 'refused' | 'timeout
 
 function matches(expected: string | number | boolean | undefined, got: Reading['value']): boolean {
   if (expected === undefined) return true;
-  if (typeof expected === 'number' || typeof got === 'number') return Number(expected) === Number(got);
+  if (typeof expected === 'number' || typeof got === 'number') {
+    return Number(expected) === Number(got);
+  }
   return String(expected).toLowerCase() === String(got).toLowerCase();
 }
 
@@ -33,10 +35,14 @@ export class Commands {
   async handle(device: Device, profile: Profile, message: RoomMessage): Promise<void> {
     const parsed = parseChatCommand(String(message.content.body));
     if (parsed === undefined) return;
-    const log = this.log.child({ device: device.key, event_id: message.eventId, sender: message.sender });
+    const log = this.log.child({
+      device: device.key, event_id: message.eventId, sender: message.sender,
+    });
     if ('error' in parsed) return void await this.reply(device, message, parsed.error, 'error');
 
-    if (parsed.kind === 'help') return void await this.reply(device, message, this.help(device), 'answered');
+    if (parsed.kind === 'help') {
+      return void await this.reply(device, message, this.help(device), 'answered');
+    }
     if (parsed.kind === 'status') {
       return void await this.reply(device, message, this.status(device), 'answered');
     }
@@ -79,12 +85,15 @@ export class Commands {
       friendlyName: device.friendlyName, learned: profile.learned(device.deviceId) }, command);
     if ('error' in built) {
       const last = command.kind === 'get' ? this.lastReading(device, command.property) : undefined;
-      if (last) return void await this.reply(device, message, `Last reported: ${last}.`, 'answered');
+      if (last) {
+        return void await this.reply(device, message, `Last reported: ${last}.`, 'answered');
+      }
       return void await this.reply(device, message, `Cannot do that: ${built.error}.`, 'error');
     }
 
     try {
-      await this.transport.publish(built.topic, built.payload, { qos: built.qos, retain: built.retain });
+      await this.transport.publish(built.topic, built.payload,
+        { qos: built.qos, retain: built.retain });
     } catch (err) {
       log.warn({ topic: built.topic, reason: (err as Error).message }, 'command publish failed');
       return void await this.reply(device, message,
@@ -98,7 +107,8 @@ export class Commands {
       device.pending = device.pending.filter((p) => p.timer !== timer);
       const seconds = Math.round(this.settings.timeoutMs / 100) / 10;
       this.reply(device, message, `No answer from ${device.friendlyName} in ${seconds} s ` +
-        `(${property} not reported${value === undefined ? '' : ` as ${String(value)}`}).`, 'timeout')
+        `(${property} not reported${value === undefined ? '' : ` as ${String(value)}`}).`,
+        'timeout')
         .catch((err: Error) => this.log.error({ err }, 'command reply failed'));
     }, this.settings.timeoutMs);
     timer.unref();
@@ -114,7 +124,8 @@ export class Commands {
       if (!reading || !matches(p.value, reading.value)) return true;
       clearTimeout(p.timer);
       const text = `Done: ${formatReading(p.property, reading)}.`;
-      done.push(this.replyTo(device, p.eventId, text, p.value === undefined ? 'answered' : 'confirmed'));
+      done.push(this.replyTo(device, p.eventId, text,
+        p.value === undefined ? 'answered' : 'confirmed'));
       return false;
     });
     return done.length > 0 ? Promise.all(done) : undefined;
@@ -152,7 +163,8 @@ export class Commands {
     return lines.join('\n');
   }
 
-  private reply(device: Device, message: RoomMessage, body: string, status: Status): Promise<string> {
+  private reply(device: Device, message: RoomMessage, body: string,
+    status: Status): Promise<string> {
     return this.replyTo(device, message.eventId, body, status);
   }
 

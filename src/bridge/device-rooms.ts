@@ -55,7 +55,8 @@ export class DeviceRooms {
 
   /** The bridge's own user and the space grouping every device room. */
   async ensureSpace(): Promise<string> {
-    this.bot = await this.port.ensureUser(`${this.settings.puppetPrefix}bridge`, 'Switchboard bridge');
+    this.bot = await this.port.ensureUser(`${this.settings.puppetPrefix}bridge`,
+      'Switchboard bridge');
     const { roomId, created } = await this.port.ensureRoom({
       aliasLocalpart: `${this.settings.aliasPrefix}space`, name: this.settings.spaceName,
       topic: 'Every device the Switchboard bridge knows', creator: this.bot,

@@ -23,7 +23,10 @@ export async function createBridge(config: BridgeConfig, port: HomeserverPort,
   transport: MqttTransport, log: Logger, profilesDir = join(packageRoot(), 'devices')):
   Promise<Bridge> {
   const options = { generic: genericTopics(config),
-    ...(config.max_payload_bytes === undefined ? {} : { maxPayloadBytes: config.max_payload_bytes }) };
-  const profiles = await loadProfiles(profilesDir, config.profiles ? [...config.profiles] : undefined, options);
+    ...(config.max_payload_bytes === undefined
+      ? {}
+      : { maxPayloadBytes: config.max_payload_bytes }) };
+  const profiles = await loadProfiles(profilesDir,
+    config.profiles ? [...config.profiles] : undefined, options);
   return new Bridge(config, port, transport, profiles, log.child({ module: 'bridge' }));
 }

@@ -27,7 +27,8 @@ export class Lifecycle {
 
   /** Reads back what an existing room says of the device (after a restart). */
   async restore(device: Device, profile: Profile, port: {
-    getState(roomId: string, type: string, key: string): Promise<Record<string, unknown> | undefined>;
+    getState(roomId: string, type: string, key: string):
+      Promise<Record<string, unknown> | undefined>;
   }): Promise<void> {
     const roomId = device.roomId!;
     const state = await port.getState(roomId, DEVICE_STATE, '');
@@ -138,7 +139,8 @@ export class Lifecycle {
     if (device.retired) return false;
     device.retired = true;
     await this.rooms.notice(device,
-      `${device.friendlyName} was removed from ${device.profile}; this room is kept as its history.`);
+      `${device.friendlyName} was removed from ${device.profile}; ` +
+      'this room is kept as its history.');
     this.log.info({ device: device.key }, 'device retired');
     return true;
   }

@@ -115,7 +115,10 @@ export class DeviceRate {
         this.tokens + ((now - this.refilledAt) / 1000) * ceiling);
       this.refilledAt = now;
       if (this.tokens < 1) {
-        return { send: {}, retryInMs: Math.min(wait, Math.ceil(((1 - this.tokens) / ceiling) * 1000)) };
+        return {
+          send: {},
+          retryInMs: Math.min(wait, Math.ceil(((1 - this.tokens) / ceiling) * 1000)),
+        };
       }
       this.tokens -= 1;
     }

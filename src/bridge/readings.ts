@@ -18,7 +18,9 @@ export function readingContent(readings: Record<string, Reading>): Record<string
   for (const name in readings) {
     const r = readings[name]!;
     const type = typeof r.value;
-    const v: Record<string, unknown> = { value: type === 'number' ? String(r.value) : r.value, type };
+    const v: Record<string, unknown> = {
+      value: type === 'number' ? String(r.value) : r.value, type,
+    };
     if (r.unit !== undefined) v.unit = r.unit;
     if (r.deviceClass !== undefined) v.device_class = r.deviceClass;
     values[name] = v;

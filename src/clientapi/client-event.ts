@@ -29,7 +29,8 @@ export function toClientEvent(event: StoredEvent, viewer?: Requester, now = Date
       unsigned.replaces_state = event.replaces_state;
     }
   }
-  const redacts = pdu.redacts ?? (pdu.type === 'm.room.redaction' ? pdu.content.redacts : undefined);
+  const redacts = pdu.redacts
+    ?? (pdu.type === 'm.room.redaction' ? pdu.content.redacts : undefined);
   if (typeof redacts === 'string') out.redacts = redacts;
   if (event.redacted_because) unsigned.redacted_because = event.redacted_because;
   if (viewer && event.txn && pdu.sender === viewer.userId

@@ -35,7 +35,9 @@ export function mountCreateRoom(api: ClientApi): void {
     }
     const presetName = optString(body, 'preset')
       ?? (visibility === 'public' ? 'public_chat' : 'private_chat');
-    if (!PRESETS.has(presetName)) throw new MatrixError('M_INVALID_PARAM', `Unknown preset ${presetName}`);
+    if (!PRESETS.has(presetName)) {
+      throw new MatrixError('M_INVALID_PARAM', `Unknown preset ${presetName}`);
+    }
 
     const versionId = optString(body, 'room_version') ?? hs.config.rooms.default_version;
     const version = getRoomVersion(versionId);
@@ -44,7 +46,8 @@ export function mountCreateRoom(api: ClientApi): void {
         `This server does not support room version ${versionId}`);
     }
 
-    const invite = (optStringArray(body, 'invite') ?? []).map((u, i) => checkUserId(u, `invite[${i}]`));
+    const invite = (optStringArray(body, 'invite') ?? [])
+      .map((u, i) => checkUserId(u, `invite[${i}]`));
     for (const userId of invite) {
       if (!hs.rooms.isLocalUser(userId)) {
         throw forbidden(`Cannot invite ${userId}: federation is not supported yet`);
@@ -59,7 +62,8 @@ export function mountCreateRoom(api: ClientApi): void {
     const aliasName = optString(body, 'room_alias_name');
     if (aliasName !== undefined) {
       if (aliasName.length === 0 || /[:\s#]/.test(aliasName)) {
-        throw new MatrixError('M_INVALID_PARAM', "'room_alias_name' is not a valid alias localpart");
+        throw new MatrixError('M_INVALID_PARAM',
+          "'room_alias_name' is not a valid alias localpart");
       }
       alias = `#${aliasName}:${hs.config.server_name}`;
       if (await hs.directory.getAlias(alias)) {
@@ -87,7 +91,8 @@ export function mountCreateRoom(api: ClientApi): void {
     const ops = alias ? hs.directory.putAliasOps(alias, { room_id: room.roomId, creator }) : [];
     if (visibility === 'public') ops.push(hs.directory.publishOp(room.roomId, true));
     if (ops.length) await hs.db.write(ops);
-    req.raw.log.info({ room_id: room.roomId, user_id: creator, version: version.id }, 'room created');
+    req.raw.log.info({ room_id: room.roomId, user_id: creator, version: version.id },
+      'room created');
     return { room_id: room.roomId };
   });
 }

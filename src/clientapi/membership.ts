@@ -33,7 +33,9 @@ export function mountMembership(api: ClientApi): void {
    */
   async function authorisingUser(room: LoadedRoom, userId: string): Promise<string | undefined> {
     const rule = rooms.stateEvent(room, 'm.room.join_rules')?.pdu.content;
-    if (rule?.join_rule !== 'restricted' && rule?.join_rule !== 'knock_restricted') return undefined;
+    if (rule?.join_rule !== 'restricted' && rule?.join_rule !== 'knock_restricted') {
+      return undefined;
+    }
     if (['invite', 'join'].includes(rooms.membership(room, userId) ?? '')) return undefined;
     const allow = Array.isArray(rule.allow) ? rule.allow : [];
     let allowed = false;
@@ -50,12 +52,16 @@ export function mountMembership(api: ClientApi): void {
 
   async function join(roomId: string, userId: string, reason?: string) {
     const room = await rooms.getRoom(roomId);
-    if (!room) throw notFound(`Room ${roomId} is not known to this server (federation is not supported yet)`);
+    if (!room) {
+      throw notFound(`Room ${roomId} is not known to this server ` +
+        '(federation is not supported yet)');
+    }
     if (rooms.membership(room, userId) === 'join') return { room_id: roomId };
     const content = await profileContent(userId, 'join', reason);
     const via = await authorisingUser(room, userId);
     if (via) content.join_authorised_via_users_server = via;
-    await rooms.sendEvent(roomId, { type: 'm.room.member', state_key: userId, sender: userId, content });
+    await rooms.sendEvent(roomId,
+      { type: 'm.room.member', state_key: userId, sender: userId, content });
     return { room_id: roomId };
   }
 

@@ -78,7 +78,9 @@ function mountSharedSecretRegister(api: ClientApi): void {
   const prefix = ['/_synapse/admin/v1'];
 
   api.open('GET', '/register', async () => {
-    if (!config.registration.shared_secret) throw forbidden('Shared secret registration is disabled');
+    if (!config.registration.shared_secret) {
+      throw forbidden('Shared secret registration is disabled');
+    }
     const nonce = randomBytes(16).toString('hex');
     nonces.set(nonce, Date.now() + 60_000);
     return { nonce };

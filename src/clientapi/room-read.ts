@@ -101,7 +101,9 @@ export function mountRoomRead(api: ClientApi): void {
     const room = await rooms.requireRoom(req.params.roomId!);
     const upTo = await readableUpTo(hs, room, req.user.userId);
     const dir = req.query.dir ?? 'b';
-    if (dir !== 'b' && dir !== 'f') throw new MatrixError('M_INVALID_PARAM', "'dir' must be b or f");
+    if (dir !== 'b' && dir !== 'f') {
+      throw new MatrixError('M_INVALID_PARAM', "'dir' must be b or f");
+    }
     const limit = Math.min(queryInteger(req.query.limit, 'limit') ?? 10, 1000);
     const filter = parseFilterParam(req.query.filter);
     const backwards = dir === 'b';
@@ -193,6 +195,8 @@ export function mountRoomRead(api: ClientApi): void {
   // GET /joined_rooms
   api.authed('GET', '/joined_rooms', async (req) => {
     const memberships = await hs.events.memberships(req.user.userId);
-    return { joined_rooms: memberships.filter((m) => m.membership === 'join').map((m) => m.room_id) };
+    return {
+      joined_rooms: memberships.filter((m) => m.membership === 'join').map((m) => m.room_id),
+    };
   });
 }

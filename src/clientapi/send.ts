@@ -85,7 +85,9 @@ export function mountSend(api: ClientApi): void {
     const stateKey = req.params.stateKey ?? '';
     if (type === 'm.room.member') {
       const membership = content.membership;
-      if (typeof membership !== 'string') throw new MatrixError('M_BAD_JSON', "'membership' is required");
+      if (typeof membership !== 'string') {
+        throw new MatrixError('M_BAD_JSON', "'membership' is required");
+      }
     }
     const event = await rooms.sendEvent(req.params.roomId!, {
       type, state_key: stateKey, sender: req.user.userId, content,

@@ -1,7 +1,9 @@
 import { MatrixError } from '../http/errors.js';
 import { e2eeSyncSection } from '../sync/e2ee-section.js';
 import { parseFilter, type SyncFilter } from '../sync/filter.js';
-import { invitedRoom, joinedRoom, leftRoom, roomAllowed, type SyncRequest } from '../sync/sync-rooms.js';
+import {
+  invitedRoom, joinedRoom, leftRoom, roomAllowed, type SyncRequest,
+} from '../sync/sync-rooms.js';
 import { formatSyncToken, parseSyncToken } from '../sync/tokens.js';
 import type { AccountDataRecord } from '../storage/level/account-data.js';
 import { pushRulesFor } from './push-rules.js';
@@ -55,7 +57,8 @@ export function mountSync(api: ClientApi): void {
 
     let memberships = await hs.events.memberships(userId);
     if (token && !fullState && timeout > 0) {
-      const joined = new Set(memberships.filter((m) => m.membership === 'join').map((m) => m.room_id));
+      const joined = new Set(memberships.filter((m) => m.membership === 'join')
+        .map((m) => m.room_id));
       if (!pendingChanges(userId, token.pos, token.typing, joined)) {
         const abort = new AbortController();
         req.raw.raw.once('close', () => abort.abort());

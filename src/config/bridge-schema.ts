@@ -1,6 +1,7 @@
 /** The `bridge` section: how MQTT devices become Matrix rooms (see config/default.yaml). */
 const userId = {
-  type: 'string', pattern: '^@[^:]+:.+$', description: 'a Matrix user ID such as @alice:example.org',
+  type: 'string', pattern: '^@[^:]+:.+$',
+  description: 'a Matrix user ID such as @alice:example.org',
 } as const;
 
 const rateFields = {
@@ -38,10 +39,12 @@ export const bridgeSchema = {
     enabled: { type: 'boolean', description: 'true or false' },
     owners: { type: 'array', description: 'a list of Matrix user IDs', items: userId },
     alias_prefix: {
-      type: 'string', pattern: '^[a-z0-9._=-]+$', description: 'lower-case letters, digits and ._=-',
+      type: 'string', pattern: '^[a-z0-9._=-]+$',
+      description: 'lower-case letters, digits and ._=-',
     },
     puppet_prefix: {
-      type: 'string', pattern: '^[a-z0-9._=-]+$', description: 'lower-case letters, digits and ._=-',
+      type: 'string', pattern: '^[a-z0-9._=-]+$',
+      description: 'lower-case letters, digits and ._=-',
     },
     space_name: { type: 'string', minLength: 1, description: 'a room name' },
     command_power_level: { type: 'integer', minimum: 0, maximum: 100, description: '0 to 100' },

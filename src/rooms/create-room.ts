@@ -59,7 +59,9 @@ function presetState(preset: Preset): EventDraft[] {
     { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
   ];
   if (preset !== 'public_chat') {
-    drafts.push({ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'can_join' } });
+    drafts.push({
+      type: 'm.room.guest_access', state_key: '', content: { guest_access: 'can_join' },
+    });
   }
   return drafts as EventDraft[];
 }
@@ -91,10 +93,14 @@ export async function createRoom(rooms: RoomService, plan: CreateRoomPlan): Prom
 
   send({ type: 'm.room.power_levels', state_key: '',
     content: { ...defaultPowerLevels(plan), ...plan.powerLevelOverride } });
-  if (plan.alias) send({ type: 'm.room.canonical_alias', state_key: '', content: { alias: plan.alias } });
+  if (plan.alias) {
+    send({ type: 'm.room.canonical_alias', state_key: '', content: { alias: plan.alias } });
+  }
   for (const draft of presetState(plan.preset)) send(draft);
   for (const state of plan.initialState) send(state);
-  if (plan.name !== undefined) send({ type: 'm.room.name', state_key: '', content: { name: plan.name } });
+  if (plan.name !== undefined) {
+    send({ type: 'm.room.name', state_key: '', content: { name: plan.name } });
+  }
   if (plan.topic !== undefined) {
     send({ type: 'm.room.topic', state_key: '', content: { topic: plan.topic } });
   }

@@ -66,7 +66,8 @@ async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | 
     if (limited || rows.length < limit * 2) break;
   }
   if (!limited && wanted.length === limit && limit > 0) {
-    const older = await req.hs.events.timeline(room.roomId, { from: since, to: lowest, backwards: true, limit: 1 });
+    const older = await req.hs.events.timeline(room.roomId,
+      { from: since, to: lowest, backwards: true, limit: 1 });
     limited = older.length > 0;
   }
   wanted.reverse();
@@ -137,7 +138,8 @@ function summary(req: SyncRequest, room: LoadedRoom): Json {
     if (event.pdu.type !== 'm.room.member') continue;
     const membership = event.pdu.content.membership;
     if (membership === 'invite') invited += 1;
-    if ((membership === 'join' || membership === 'invite') && event.pdu.state_key !== req.user.userId
+    if ((membership === 'join' || membership === 'invite')
+      && event.pdu.state_key !== req.user.userId
       && heroes.length < 5) heroes.push(event.pdu.state_key!);
   }
   return { 'm.heroes': heroes, 'm.joined_member_count': room.joined.size,

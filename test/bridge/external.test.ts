@@ -23,7 +23,8 @@ t.test('external mode against Mosquitto: discovery, readings and commands', {
   const dev = await device(t, mosquitto.url);
   const commands = await listen(t, mosquitto.url, 'garage/#');
 
-  await publish(dev, 'homeassistant/switch/garage/garage_relay/config', { '~': 'garage/switch/garage_relay',
+  await publish(dev, 'homeassistant/switch/garage/garage_relay/config', {
+    '~': 'garage/switch/garage_relay',
     name: 'Garage Relay', uniq_id: 'garage_relay_switch', stat_t: '~/state', cmd_t: '~/command',
     dev: { ids: 'c8c9a3f1e2d0', name: 'garage', mdl: 'esp32dev', mf: 'espressif' } },
   { retain: true });
@@ -46,7 +47,8 @@ t.test('external mode against Mosquitto: discovery, readings and commands', {
   t.match((await replyTo(b, room, on)).content.body, /^Done: garage relay on/);
 
   await publish(dev, 'zigbee2mqtt/bridge/devices', [{ ieee_address: '0x1', type: 'Router',
-    friendly_name: 'lamp', definition: { model: 'M', vendor: 'V', exposes: [] } }], { retain: true });
+    friendly_name: 'lamp', definition: { model: 'M', vendor: 'V', exposes: [] } }],
+  { retain: true });
   await publish(dev, 'zigbee2mqtt/lamp', { state: 'ON' });
   const lamp = await waitRoom(b, 'device_zigbee2mqtt_0x1');
   await join(b, lamp);

@@ -1,5 +1,7 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { call, createUser, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import {
+  call, createUser, startTestServer, type TestServer, type TestUser,
+} from '../helpers/server.js';
 
 type Test = { teardown(fn: () => unknown): void };
 
@@ -45,7 +47,8 @@ async function login(server: TestServer, localpart: string): Promise<TestUser> {
   return { userId, deviceId: session.device_id, token: session.access_token };
 }
 
-export async function device(t: Test, url: string, options: IClientOptions = {}): Promise<MqttClient> {
+export async function device(t: Test, url: string, options: IClientOptions = {}):
+  Promise<MqttClient> {
   const c = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
   t.teardown(() => c.endAsync(true));
   return c;

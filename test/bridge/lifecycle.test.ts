@@ -73,7 +73,8 @@ t.test('rename and removal', async (t) => {
   t.equal((await state(b, room, 'org.switchboard.device')).friendly_name, 'hallway');
   const profile = await call(b.server, 'GET', `profile/${encodeURIComponent(puppet)}/displayname`);
   t.equal(profile.body.displayname, 'hallway', 'the puppet profile follows');
-  t.ok((await notices(b, room)).some((e) => e.content.body === 'Renamed from "hall" to "hallway".'));
+  t.ok((await notices(b, room))
+    .some((e) => e.content.body === 'Renamed from "hall" to "hallway".'));
 
   await publish(z2m, 'zigbee2mqtt/hallway', { temperature: 20 });
   t.equal((await readingsIn(b, room)).length, 1, 'readings under the new name reach the room');

@@ -3,7 +3,8 @@ import { LocalHomeserver } from '../../src/bridge/local-homeserver.js';
 import type { RoomMessage } from '../../src/bridge/homeserver-port.js';
 import { call, createUser, startTestServer } from '../helpers/server.js';
 
-t.test('the local port creates puppets and device rooms once, and relays room messages', async (t) => {
+t.test('the local port creates puppets and device rooms once, and relays room messages',
+  async (t) => {
   const server = await startTestServer(t);
   const owner = await createUser(server, 'owner');
   const port = new LocalHomeserver(server.hs);
@@ -39,6 +40,7 @@ t.test('the local port creates puppets and device rooms once, and relays room me
   const eventId = await port.send(a.roomId, puppet, 'm.room.message',
     { msgtype: 'm.notice', body: '21.5 °C' });
   const fetched = await call(server, 'GET',
-    `rooms/${encodeURIComponent(a.roomId)}/event/${encodeURIComponent(eventId)}`, { token: owner.token });
+    `rooms/${encodeURIComponent(a.roomId)}/event/${encodeURIComponent(eventId)}`,
+    { token: owner.token });
   t.equal(fetched.body.sender, puppet);
 });

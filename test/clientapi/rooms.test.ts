@@ -12,12 +12,14 @@ t.test('a room of every supported version can be created, written and read', asy
     if (version === '12') t.match(roomId, /^![A-Za-z0-9_-]{43}$/, 'v12 room ID is a hash');
     else t.match(roomId, /^!.+:test\.local$/, 'room ID names the server');
 
-    const sent = await call(server, 'PUT', `rooms/${encodeURIComponent(roomId)}/send/m.room.message/t1`,
+    const sent = await call(server, 'PUT',
+      `rooms/${encodeURIComponent(roomId)}/send/m.room.message/t1`,
       { token: alice.token, body: { msgtype: 'm.text', body: 'hello' } });
     t.equal(sent.status, 200);
     t.match(sent.body.event_id, /^\$[A-Za-z0-9_-]{43}$/, 'event ID is a URL-safe hash');
 
-    const create = await call(server, 'GET', `rooms/${encodeURIComponent(roomId)}/state/m.room.create/`,
+    const create = await call(server, 'GET',
+      `rooms/${encodeURIComponent(roomId)}/state/m.room.create/`,
       { token: alice.token });
     t.equal(create.body.room_version, version);
     const name = await call(server, 'GET', `rooms/${encodeURIComponent(roomId)}/state/m.room.name`,
@@ -29,7 +31,8 @@ t.test('a room of every supported version can be created, written and read', asy
 t.test('an unknown room version is refused with M_UNSUPPORTED_ROOM_VERSION', async (t) => {
   const server = await startTestServer(t);
   const alice = await createUser(server, 'alice');
-  const res = await call(server, 'POST', 'createRoom', { token: alice.token, body: { room_version: '5' } });
+  const res = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: { room_version: '5' } });
   t.equal(res.status, 400);
   t.equal(res.body.errcode, 'M_UNSUPPORTED_ROOM_VERSION');
 });
@@ -37,16 +40,19 @@ t.test('an unknown room version is refused with M_UNSUPPORTED_ROOM_VERSION', asy
 t.test('a retried transaction ID returns the first event and sends nothing new', async (t) => {
   const server = await startTestServer(t);
   const alice = await createUser(server, 'alice');
-  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
+  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: {} });
   const path = `rooms/${encodeURIComponent(roomId)}/send/m.room.message/same`;
   const [a, b] = await Promise.all([
     call(server, 'PUT', path, { token: alice.token, body: { msgtype: 'm.text', body: 'once' } }),
     call(server, 'PUT', path, { token: alice.token, body: { msgtype: 'm.text', body: 'once' } }),
   ]);
-  const c = await call(server, 'PUT', path, { token: alice.token, body: { msgtype: 'm.text', body: 'once' } });
+  const c = await call(server, 'PUT', path,
+    { token: alice.token, body: { msgtype: 'm.text', body: 'once' } });
   t.equal(a.body.event_id, b.body.event_id);
   t.equal(a.body.event_id, c.body.event_id);
-  const messages = await call(server, 'GET', `rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`,
+  const messages = await call(server, 'GET',
+    `rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`,
     { token: alice.token });
   t.equal(messages.body.chunk.filter((e: any) => e.content.body === 'once').length, 1);
 });
@@ -54,7 +60,8 @@ t.test('a retried transaction ID returns the first event and sends nothing new',
 t.test('messages page backwards and forwards with tokens and filters', async (t) => {
   const server = await startTestServer(t);
   const alice = await createUser(server, 'alice');
-  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
+  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: {} });
   const room = encodeURIComponent(roomId);
   for (let i = 0; i < 7; i++) {
     await call(server, 'PUT', `rooms/${room}/send/m.room.message/m${i}`,
@@ -65,17 +72,21 @@ t.test('messages page backwards and forwards with tokens and filters', async (t)
     { token: alice.token });
   t.same(first.body.chunk.map((e: any) => e.content.body), ['n6', 'n5', 'n4']);
   const second = await call(server, 'GET',
-    `rooms/${room}/messages?dir=b&limit=3&filter=${filter}&from=${first.body.end}`, { token: alice.token });
+    `rooms/${room}/messages?dir=b&limit=3&filter=${filter}&from=${first.body.end}`,
+    { token: alice.token });
   t.same(second.body.chunk.map((e: any) => e.content.body), ['n3', 'n2', 'n1']);
   const forward = await call(server, 'GET',
-    `rooms/${room}/messages?dir=f&limit=2&filter=${filter}&from=${second.body.end}`, { token: alice.token });
+    `rooms/${room}/messages?dir=f&limit=2&filter=${filter}&from=${second.body.end}`,
+    { token: alice.token });
   t.same(forward.body.chunk.map((e: any) => e.content.body), ['n1', 'n2']);
-  const all = await call(server, 'GET', `rooms/${room}/messages?dir=b&limit=100`, { token: alice.token });
+  const all = await call(server, 'GET', `rooms/${room}/messages?dir=b&limit=100`,
+    { token: alice.token });
   t.equal(all.body.chunk.at(-1).type, 'm.room.create', 'backwards ends at the create event');
   t.notOk(all.body.end, 'no end token once the start is reached');
 
   const middle = second.body.chunk[1].event_id;
-  const context = await call(server, 'GET', `rooms/${room}/context/${encodeURIComponent(middle)}?limit=2`,
+  const context = await call(server, 'GET',
+    `rooms/${room}/context/${encodeURIComponent(middle)}?limit=2`,
     { token: alice.token });
   t.equal(context.body.event.content.body, 'n2');
   t.same(context.body.events_before.map((e: any) => e.content.body), ['n1']);
@@ -104,10 +115,12 @@ t.test('power levels decide who may change state, and a redaction strips content
 
   const sent = await call(server, 'PUT', `rooms/${room}/send/m.room.message/x`,
     { token: bob.token, body: { msgtype: 'm.text', body: 'secret' } });
-  const notOwn = await call(server, 'PUT', `rooms/${room}/redact/${encodeURIComponent(sent.body.event_id)}/r0`,
+  const notOwn = await call(server, 'PUT',
+    `rooms/${room}/redact/${encodeURIComponent(sent.body.event_id)}/r0`,
     { token: alice.token, body: { reason: 'moderation' } });
   t.equal(notOwn.status, 200, 'a moderator may redact');
-  const event = await call(server, 'GET', `rooms/${room}/event/${encodeURIComponent(sent.body.event_id)}`,
+  const event = await call(server, 'GET',
+    `rooms/${room}/event/${encodeURIComponent(sent.body.event_id)}`,
     { token: bob.token });
   t.same(event.body.content, {});
   t.equal(event.body.unsigned.redacted_because.content.reason, 'moderation');
@@ -126,7 +139,8 @@ t.test('sync delivers joins, messages and long-polls until something happens', a
     e.type === 'm.room.name' && e.content.name === 'Kitchen'), 'invite shows the room name');
 
   await call(server, 'POST', `rooms/${encodeURIComponent(roomId)}/join`, { token: bob.token });
-  const afterJoin = await call(server, 'GET', `sync?since=${initial.body.next_batch}`, { token: bob.token });
+  const afterJoin = await call(server, 'GET', `sync?since=${initial.body.next_batch}`,
+    { token: bob.token });
   const joined = afterJoin.body.rooms.join[roomId];
   t.ok(joined, 'the room moved to join');
   t.ok(joined.state.events.some((e: any) => e.type === 'm.room.create')
@@ -144,17 +158,22 @@ t.test('sync delivers joins, messages and long-polls until something happens', a
   t.notOk('room_id' in events[0], 'sync timeline events omit room_id');
 });
 
-t.test('incremental sync is the same from memory and from disk, beyond the recent window', async (t) => {
+t.test('incremental sync is the same from memory and from disk, beyond the recent window',
+  async (t) => {
   const server = await startTestServer(t);
   const alice = await createUser(server, 'alice');
-  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
-  const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 1000, types: ['m.room.message'] } } }));
+  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: {} });
+  const filter = encodeURIComponent(JSON.stringify(
+    { room: { timeline: { limit: 1000, types: ['m.room.message'] } } }));
   const before = await call(server, 'GET', `sync?filter=${filter}`, { token: alice.token });
   const room = server.hs.rooms;
   for (let i = 0; i < 600; i++) {
-    await room.sendEvent(roomId, { type: 'm.room.message', sender: alice.userId, content: { body: `m${i}` } });
+    await room.sendEvent(roomId,
+      { type: 'm.room.message', sender: alice.userId, content: { body: `m${i}` } });
   }
-  const fromDisk = await call(server, 'GET', `sync?since=${before.body.next_batch}&filter=${filter}`,
+  const fromDisk = await call(server, 'GET',
+    `sync?since=${before.body.next_batch}&filter=${filter}`,
     { token: alice.token });
   const { events, limited } = fromDisk.body.rooms.join[roomId].timeline;
   // The server caps a timeline at 500 events; the window in memory holds 512 of any type.
@@ -165,8 +184,10 @@ t.test('incremental sync is the same from memory and from disk, beyond the recen
 
   const small = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 5 } } }));
   const mid = await call(server, 'GET', `sync?filter=${small}`, { token: alice.token });
-  await room.sendEvent(roomId, { type: 'm.room.message', sender: alice.userId, content: { body: 'a' } });
-  await room.sendEvent(roomId, { type: 'm.room.topic', state_key: '', sender: alice.userId, content: { topic: 't' } });
+  await room.sendEvent(roomId,
+    { type: 'm.room.message', sender: alice.userId, content: { body: 'a' } });
+  await room.sendEvent(roomId,
+    { type: 'm.room.topic', state_key: '', sender: alice.userId, content: { topic: 't' } });
   const fromMemory = await call(server, 'GET', `sync?since=${mid.body.next_batch}&filter=${small}`,
     { token: alice.token });
   const timeline = fromMemory.body.rooms.join[roomId].timeline;
@@ -174,7 +195,8 @@ t.test('incremental sync is the same from memory and from disk, beyond the recen
   t.equal(timeline.limited, false);
 
   const restarted = await server.restart();
-  const afterRestart = await call(restarted, 'GET', `sync?since=${mid.body.next_batch}&filter=${small}`,
+  const afterRestart = await call(restarted, 'GET',
+    `sync?since=${mid.body.next_batch}&filter=${small}`,
     { token: alice.token });
   t.same(afterRestart.body.rooms.join[roomId].timeline.events.map((e: any) => e.event_id),
     timeline.events.map((e: any) => e.event_id), 'the same events after a restart');

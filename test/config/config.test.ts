@@ -19,7 +19,9 @@ t.test('the defaults load and hold the documented values', async (t) => {
 });
 
 t.test('a user file is laid over the defaults key by key', async (t) => {
-  const dir = t.testdir({ 'user.yaml': 'server_name: example.org\nlisten:\n  client:\n    port: 9000\n' });
+  const dir = t.testdir({
+    'user.yaml': 'server_name: example.org\nlisten:\n  client:\n    port: 9000\n',
+  });
   const config = loadConfig({ file: `${dir}/user.yaml`, env: {} });
   t.equal(config.server_name, 'example.org');
   t.equal(config.listen.client.port, 9000);

@@ -148,7 +148,9 @@ t.test('output matches JSON.stringify of a sorted copy on ordinary data', async 
   const event = {
     type: 'm.room.message', sender: '@alice:example.org', room_id: '!r:example.org',
     origin_server_ts: 1700000000000, depth: 12, prev_events: ['$a', '$b'], auth_events: [],
-    content: { msgtype: 'm.text', body: 'line 1\nline "2"\t\\ ünïcödé', nested: [[], {}, null] },
+    content: {
+      msgtype: 'm.text', body: 'line 1\nline "2"\t\\ ünïcödé', nested: [[], {}, null],
+    },
   };
   t.equal(canonicalJson(event), JSON.stringify(sortDeep(event)));
 });

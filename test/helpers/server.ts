@@ -43,7 +43,10 @@ export async function startTestServer(t: Teardown, overrides: Record<string, unk
     closed = true;
     await server.close();
   };
-  if (!dataDir) t.teardown(async () => { await close(); await rm(dir, { recursive: true, force: true }); });
+  if (!dataDir) t.teardown(async () => {
+    await close();
+    await rm(dir, { recursive: true, force: true });
+  });
   else t.teardown(close);
   return {
     ...server,

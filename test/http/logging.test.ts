@@ -17,7 +17,10 @@ t.test('no token or password reaches a log line, even at trace level', async (t)
     bridge: { enabled: false },
   } });
   const server = await startServer(config, createLogger('trace', sink));
-  t.teardown(async () => { await server.close(); await rm(dir, { recursive: true, force: true }); });
+  t.teardown(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const base = `${server.clientUrl}/_matrix/client/v3`;
   const password = 'hunter2-but-longer';

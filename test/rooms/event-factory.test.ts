@@ -13,7 +13,8 @@ const key = generateSigningKey();
 const identity = { serverName: 'hs.test', key };
 
 for (const version of ROOM_VERSIONS.values()) {
-  t.test(`v${version.id}: a built event carries a correct hash, signature and event ID`, async (t) => {
+  t.test(`v${version.id}: a built event carries a correct hash, signature and event ID`,
+    async (t) => {
     const { pdu, eventId } = finishEvent({
       room_id: '!room:hs.test', sender: '@a:hs.test', type: 'm.room.message',
       content: { msgtype: 'm.text', body: 'héllo 🌡' }, origin_server_ts: 1_700_000_000_000,

@@ -7,7 +7,8 @@ t.test('rooms keep a bounded window of recent events that matches the disk', asy
   const { rooms, events } = server.hs;
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const { room_id: roomId } = await (await fetch(`${server.clientUrl}/_matrix/client/v3/createRoom`, {
+    const { room_id: roomId } = await (await fetch(
+      `${server.clientUrl}/_matrix/client/v3/createRoom`, {
       method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: '{}',
     })).json() as { room_id: string };
     ids.push(roomId);

@@ -33,7 +33,9 @@ export class AccountDataStore {
 
   /** Everything of one user (roomId undefined) or of one user in one room. */
   async all(userId: string, roomId?: string): Promise<AccountDataRecord[]> {
-    const prefix = roomId === undefined ? `${DATA}${userId}\u0000` : `${DATA}${userId}\u0000${roomId}\u0000`;
+    const prefix = roomId === undefined
+      ? `${DATA}${userId}\u0000`
+      : `${DATA}${userId}\u0000${roomId}\u0000`;
     return (await this.db.range<AccountDataRecord>(prefix)).map(([, r]) => r);
   }
 

@@ -63,7 +63,9 @@ export class AccountStore {
   }
 
   putDeviceOp(device: DeviceRecord): WriteOp {
-    return { type: 'put', key: `${DEVICE}${device.user_id}\u0000${device.device_id}`, value: device };
+    return {
+      type: 'put', key: `${DEVICE}${device.user_id}\u0000${device.device_id}`, value: device,
+    };
   }
 
   deleteDeviceOps(userId: string, deviceId: string, tokenHashes: string[]): WriteOp[] {

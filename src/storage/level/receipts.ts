@@ -18,7 +18,8 @@ export class ReceiptStore {
   constructor(private readonly db: Database) {}
 
   private key(r: Pick<ReceiptRecord, 'room_id' | 'receipt_type' | 'user_id' | 'thread_id'>) {
-    return `${RECEIPT}${r.room_id}\u0000${r.receipt_type}\u0000${r.thread_id ?? ''}\u0000${r.user_id}`;
+    const thread = r.thread_id ?? '';
+    return `${RECEIPT}${r.room_id}\u0000${r.receipt_type}\u0000${thread}\u0000${r.user_id}`;
   }
 
   get(r: Pick<ReceiptRecord, 'room_id' | 'receipt_type' | 'user_id' | 'thread_id'>):

@@ -41,7 +41,9 @@ export class StateGroupStore {
   createGroup(prev: number | null, delta: Record<StateKey, string>, full: () => StateMap):
     { id: number; op: WriteOp } {
     const id = this.nextId++;
-    const prevChain = prev === null ? SNAPSHOT_EVERY : (this.chainLength.get(prev) ?? SNAPSHOT_EVERY);
+    const prevChain = prev === null
+      ? SNAPSHOT_EVERY
+      : (this.chainLength.get(prev) ?? SNAPSHOT_EVERY);
     const snapshot = prevChain + 1 >= SNAPSHOT_EVERY;
     let record: GroupRecord;
     if (snapshot) {
