@@ -62,6 +62,7 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
       }
       continue;
     }
+    if (!hs.notifier.roomChangedSince(room.roomId, since)) continue;
     for (const event of await membershipEventsBetween(hs, room, since, upTo)) {
       if (!event || event.pdu.type !== 'm.room.member') continue;
       const target = event.pdu.state_key!;
