@@ -36,7 +36,7 @@ const user = {
     username: { type: 'string', minLength: 1, description: 'a user name' },
     password_hash: {
       type: 'string', pattern: '^scrypt\\$',
-      description: 'a hash printed by scripts/hash-password.ts (scrypt$...)',
+      description: 'a hash printed by npm run hash-password (scrypt$...)',
     },
     publish: filters,
     subscribe: filters,

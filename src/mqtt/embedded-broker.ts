@@ -146,7 +146,7 @@ export class EmbeddedBroker implements MqttTransport {
     this.log.info(this.describe(), 'mqtt broker listening');
     if (!this.auth.hasUsers && !this.config.allow_anonymous) {
       this.log.warn('mqtt: no device users, so only clients on this machine may connect; add ' +
-        'users under mqtt.users with a password_hash from scripts/hash-password.ts');
+        'users under mqtt.users with a password_hash from npm run hash-password');
     }
   }
 
