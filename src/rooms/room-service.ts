@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { CanonicalJsonError } from '../crypto/canonical-json.js';
 import { forbidden, MatrixError } from '../http/errors.js';
 import type { Database, WriteOp } from '../storage/level/database.js';
 import type { EventStore, RoomRecord, StoredEvent } from '../storage/level/events.js';
@@ -275,6 +276,8 @@ export class RoomService {
     } catch (err) {
       if (err instanceof AuthError) throw forbidden(err.reason);
       if (err instanceof EventTooLargeError) throw new MatrixError('M_TOO_LARGE', err.message);
+      // Room versions 6+ events are canonical JSON: no floats, no integers beyond 2^53.
+      if (err instanceof CanonicalJsonError) throw new MatrixError('M_BAD_JSON', err.message);
       throw err;
     }
     return this.applyEvent(room, finished.pdu, finished.eventId, pending, options);
@@ -374,6 +377,8 @@ export class RoomService {
     } catch (err) {
       if (err instanceof AuthError) throw forbidden(err.reason);
       if (err instanceof EventTooLargeError) throw new MatrixError('M_TOO_LARGE', err.message);
+      // Room versions 6+ events are canonical JSON: no floats, no integers beyond 2^53.
+      if (err instanceof CanonicalJsonError) throw new MatrixError('M_BAD_JSON', err.message);
       throw err;
     }
     const roomId = fields.room_id ?? roomIdFromCreateEventId(finished.eventId);

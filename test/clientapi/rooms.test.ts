@@ -201,3 +201,25 @@ t.test('incremental sync is the same from memory and from disk, beyond the recen
   t.same(afterRestart.body.rooms.join[roomId].timeline.events.map((e: any) => e.event_id),
     timeline.events.map((e: any) => e.event_id), 'the same events after a restart');
 });
+
+t.test('content that canonical JSON cannot carry is M_BAD_JSON, not a server error', async (t) => {
+  const server = await startTestServer(t);
+  const alice = await createUser(server, 'alice');
+  const { body: { room_id: roomId } } = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: {} });
+  const room = encodeURIComponent(roomId);
+  const float = await call(server, 'PUT', `rooms/${room}/send/m.room.message/f1`,
+    { token: alice.token, body: { msgtype: 'm.text', body: 'x', reading: 21.5 } });
+  t.equal(float.status, 400);
+  t.equal(float.body.errcode, 'M_BAD_JSON');
+  t.match(float.body.error, /reading/, 'the error names the field');
+  const huge = await call(server, 'PUT', `rooms/${room}/state/org.example.x`,
+    { token: alice.token, body: { n: 2 ** 60 } });
+  t.equal(huge.body.errcode, 'M_BAD_JSON');
+  const create = await call(server, 'POST', 'createRoom',
+    { token: alice.token, body: { creation_content: { weight: 0.5 } } });
+  t.equal(create.body.errcode, 'M_BAD_JSON');
+  const ok = await call(server, 'PUT', `rooms/${room}/send/m.room.message/f2`,
+    { token: alice.token, body: { msgtype: 'm.text', body: 'still fine' } });
+  t.equal(ok.status, 200, 'the next request is served');
+});
