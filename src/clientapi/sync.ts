@@ -103,13 +103,14 @@ export function mountSync(api: ClientApi): void {
     const leave: Json = {};
     for (const record of memberships) {
       if (record.pos > sync.upTo || !roomAllowed(filter, record.room_id)) continue;
+      const changed = sync.since === undefined || record.pos > sync.since;
+      // A joined room nothing happened in since the token is skipped without loading it:
+      // the bridge's owner may be in a thousand device rooms, few of which change per sync.
+      if (record.membership === 'join' && !changed && !fullState
+        && !roomMayHaveNews(sync, record.room_id, perRoom)) continue;
       const room = await hs.rooms.getRoom(record.room_id);
       if (!room) continue;
-      const changed = sync.since === undefined || record.pos > sync.since;
       if (record.membership === 'join') {
-        // A room nothing happened in since the token is skipped without reading it: the
-        // bridge's owner may be in a thousand device rooms, few of which change per sync.
-        if (!changed && !fullState && !roomMayHaveNews(sync, room.roomId, perRoom)) continue;
         const entry = await joinedRoom(sync, room, record, perRoom.get(room.roomId) ?? []);
         if (entry) join[room.roomId] = entry;
       } else if (record.membership === 'invite' && changed) {

@@ -41,28 +41,26 @@ export async function oneTimeKeyCounts(hs: Homeserver, userId: string, deviceId:
  */
 export async function deviceListChanges(hs: Homeserver, userId: string, since: number,
   upTo: number): Promise<{ changed: string[]; left: string[] }> {
-  const sharing = await usersSharingRooms(hs, userId);
   const changed = new Set<string>();
   // Key changes wake everyone sharing a room with the changed user, so none happened for
   // this user's contacts unless they were woken.
   const keyChanges = hs.notifier.userChangedSince(userId, since)
     ? await e2eKeyStore(hs.db).changedUsers(since, upTo) : [];
-  for (const user of keyChanges) {
-    if (sharing.has(user)) changed.add(user);
-  }
+  for (const user of keyChanges) changed.add(user);
 
   const departed = new Set<string>();
   for (const membership of await hs.events.memberships(userId)) {
+    const isJoin = membership.membership === 'join';
+    // Rooms with no wake-up since the token (or left before it) cannot have changed anything.
+    if (isJoin ? !hs.notifier.roomChangedSince(membership.room_id, since)
+      : !(membership.pos > since && membership.pos <= upTo)) continue;
     const room = await hs.rooms.getRoom(membership.room_id);
     if (!room) continue;
-    if (membership.membership !== 'join') {
+    if (!isJoin) {
       // The user left this room in the window: its members may no longer share a room.
-      if (membership.pos > since && membership.pos <= upTo) {
-        for (const member of room.joined) departed.add(member);
-      }
+      for (const member of room.joined) departed.add(member);
       continue;
     }
-    if (!hs.notifier.roomChangedSince(room.roomId, since)) continue;
     for (const event of await membershipEventsBetween(hs, room, since, upTo)) {
       if (!event || event.pdu.type !== 'm.room.member') continue;
       const target = event.pdu.state_key!;
@@ -75,6 +73,9 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
     }
   }
 
+  if (changed.size === 0 && departed.size === 0) return { changed: [], left: [] };
+  // Only now, when there is something to check against it, is the set of contacts built.
+  const sharing = await usersSharingRooms(hs, userId);
   const left = [...departed].filter((user) => !sharing.has(user) && user !== userId);
   return { changed: [...changed].filter((user) => sharing.has(user)), left };
 }
