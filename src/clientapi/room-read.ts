@@ -1,35 +1,14 @@
 import { MatrixError, notFound } from '../http/errors.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { StoredEvent } from '../storage/level/events.js';
+import {
+  matchesEventFilter, parseRoomEventFilter, type RoomEventFilter,
+} from '../sync/filter.js';
 import { formatPageToken, parseStreamToken } from '../sync/tokens.js';
 import { toClientEvent } from './client-event.js';
 import type { AuthedRequest, ClientApi } from './context.js';
 import { queryInteger, type Json } from './validate.js';
 import { readableUpTo } from './visibility.js';
-
-/** The subset of a RoomEventFilter that /messages and /context apply. */
-interface RoomEventFilter {
-  types?: string[];
-  not_types?: string[];
-  senders?: string[];
-  not_senders?: string[];
-  lazy_load_members?: boolean;
-}
-
-function globMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const escaped = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp('^' + escaped.join('.*') + '$').test(value);
-}
-
-export function matchesRoomEventFilter(filter: RoomEventFilter, event: StoredEvent): boolean {
-  const { type, sender } = event.pdu;
-  if (filter.not_types?.some((p) => globMatch(p, type))) return false;
-  if (filter.types && !filter.types.some((p) => globMatch(p, type))) return false;
-  if (filter.not_senders?.includes(sender)) return false;
-  if (filter.senders && !filter.senders.includes(sender)) return false;
-  return true;
-}
 
 function parseFilterParam(value: string | undefined): RoomEventFilter {
   if (!value) return {};
@@ -42,15 +21,11 @@ function parseFilterParam(value: string | undefined): RoomEventFilter {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new MatrixError('M_INVALID_PARAM', "'filter' must be a JSON object");
   }
-  const filter = parsed as Json;
-  for (const key of ['types', 'not_types', 'senders', 'not_senders']) {
-    const list = filter[key];
-    if (list !== undefined && (!Array.isArray(list) || list.some((v) => typeof v !== 'string'))) {
-      throw new MatrixError('M_INVALID_PARAM', `'filter.${key}' must be an array of strings`);
-    }
-  }
-  return filter as RoomEventFilter;
+  return parseRoomEventFilter(parsed as Json, 'filter');
 }
+
+const passes = (filter: RoomEventFilter, event: StoredEvent) =>
+  matchesEventFilter(filter, event.pdu.type, event.pdu.sender);
 
 /** Member events of the senders in `events` (lazy-loading members). */
 function senderMembers(api: ClientApi, room: LoadedRoom, events: StoredEvent[]): Json[] {
@@ -88,7 +63,7 @@ export function mountRoomRead(api: ClientApi): void {
       for (const event of events) {
         if (!event) continue;
         cursor = backwards ? event.pos - 1 : event.pos;
-        if (matchesRoomEventFilter(filter, event)) found.push(event);
+        if (passes(filter, event)) found.push(event);
         if (found.length >= limit) break;
       }
       if (ids.length < limit * 2 && found.length < limit) { exhausted = true; break; }

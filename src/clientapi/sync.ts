@@ -1,13 +1,12 @@
-import { MatrixError } from '../http/errors.js';
 import { e2eeSyncSection } from '../sync/e2ee-section.js';
-import { parseFilter, type SyncFilter } from '../sync/filter.js';
+import { loadFilter, matchesRoom } from '../sync/filter.js';
 import {
-  invitedRoom, joinedRoom, leftRoom, roomAllowed, type SyncRequest,
+  invitedRoom, joinedRoom, leftRoom, type SyncRequest,
 } from '../sync/sync-rooms.js';
 import { formatSyncToken, parseSyncToken } from '../sync/tokens.js';
 import type { AccountDataRecord } from '../storage/level/account-data.js';
 import { pushRulesFor } from './push-rules.js';
-import type { AuthedRequest, ClientApi } from './context.js';
+import type { ClientApi } from './context.js';
 import { queryInteger } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -28,23 +27,6 @@ function roomMayHaveNews(sync: SyncRequest, roomId: string, perRoom: Map<string,
 export function mountSync(api: ClientApi): void {
   const { hs } = api;
 
-  async function loadFilter(req: AuthedRequest): Promise<SyncFilter> {
-    const param = req.query.filter;
-    if (!param) return parseFilter({});
-    let json: unknown;
-    if (param.startsWith('{')) {
-      try {
-        json = JSON.parse(param);
-      } catch {
-        throw new MatrixError('M_INVALID_PARAM', "'filter' is not valid JSON");
-      }
-    } else {
-      json = await hs.filters.get(req.user.userId, param);
-      if (!json) throw new MatrixError('M_INVALID_PARAM', `Unknown filter ${param}`);
-    }
-    return parseFilter(json as Json);
-  }
-
   /**
    * True when something for this user happened after the token: an event in one of their
    * rooms, a change addressed to them, or typing in one of their rooms. Changes elsewhere on
@@ -59,7 +41,7 @@ export function mountSync(api: ClientApi): void {
 
   // GET /sync
   api.authed('GET', '/sync', async (req) => {
-    const filter = await loadFilter(req);
+    const filter = await loadFilter(hs.filters, req.user.userId, req.query.filter);
     const token = req.query.since ? parseSyncToken(req.query.since) : undefined;
     const fullState = req.query.full_state === 'true';
     const timeout = Math.min(queryInteger(req.query.timeout, 'timeout') ?? 0, MAX_TIMEOUT_MS);
@@ -102,7 +84,7 @@ export function mountSync(api: ClientApi): void {
     const knock: Json = {};
     const leave: Json = {};
     for (const record of memberships) {
-      if (record.pos > sync.upTo || !roomAllowed(filter, record.room_id)) continue;
+      if (record.pos > sync.upTo || !matchesRoom(filter.room, record.room_id)) continue;
       const changed = sync.since === undefined || record.pos > sync.since;
       // A joined room nothing happened in since the token is skipped without loading it:
       // the bridge's owner may be in a thousand device rooms, few of which change per sync.

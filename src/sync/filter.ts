@@ -83,7 +83,8 @@ function parseEventFilter(obj: Json, path: string): EventFilter {
   return out;
 }
 
-function parseRoomEventFilter(obj: Json, path: string): RoomEventFilter {
+/** Checks a RoomEventFilter: the `filter` of /messages and /context, or part of a sync filter. */
+export function parseRoomEventFilter(obj: Json, path: string): RoomEventFilter {
   const out: RoomEventFilter = parseEventFilter(obj, path);
   for (const key of ['rooms', 'not_rooms'] as const) {
     const list = stringArray(obj, key, `${path}.${key}`);

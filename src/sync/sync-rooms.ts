@@ -29,12 +29,6 @@ function timelineLimit(filter: SyncFilter): number {
   return typeof limit === 'number' && limit >= 0 ? Math.min(limit, 500) : 10;
 }
 
-function roomAllowed(filter: SyncFilter, roomId: string): boolean {
-  const room = filter.room;
-  if (room?.not_rooms?.includes(roomId)) return false;
-  if (room?.rooms && !room.rooms.includes(roomId)) return false;
-  return true;
-}
 
 /**
  * The timeline of one room between two stream positions: the latest `limit` events after
@@ -208,4 +202,3 @@ export async function leftRoom(req: SyncRequest, room: LoadedRoom, record: Membe
   };
 }
 
-export { roomAllowed };
