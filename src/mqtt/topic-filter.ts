@@ -1,5 +1,6 @@
 /**
- * Topic filter matching (MQTT 3.1.1 section 4.7), used for in-process subscriptions and ACLs.
+ * Topic filter matching (MQTT 3.1.1 section 4.7), used for in-process subscriptions, ACLs and
+ * the bridge profiles' own subscription lists.
  */
 
 /** Whether `topic` (a concrete topic name) matches `filter`. */

@@ -10,9 +10,8 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, decodePayload } from './payload.js';
 import { readPayload } from './readings.js';
 import { holds, looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { ProfileSpec, RuleSpec } from './spec.js';
-import {
-  compilePattern, filterCovers, filterMatches, renderTemplate, type TopicPattern,
-} from './topic-pattern.js';
+import { filterCovers, topicMatches } from '../../mqtt/topic-filter.js';
+import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 
 export interface Subscription {
   filter: string;
@@ -72,7 +71,7 @@ export class Profile {
       }
     }
     for (const topic of this.ha.topics()) {
-      if (![...byFilter.keys()].some((f) => filterMatches(f, topic))) byFilter.set(topic, true);
+      if (![...byFilter.keys()].some((f) => topicMatches(f, topic))) byFilter.set(topic, true);
     }
     // Overlapping subscriptions may deliver a message twice ([MQTT-3.3.5-1] lets a broker
     // send one copy per match), so a filter another one already covers is dropped.
@@ -83,7 +82,7 @@ export class Profile {
 
   /** True when one of the profile's filters (static or learned) covers the topic. */
   covers(topic: string): boolean {
-    return this.subscriptions().some((s) => filterMatches(s.filter, topic));
+    return this.subscriptions().some((s) => topicMatches(s.filter, topic));
   }
 
   device(id: string): LearnedDevice {

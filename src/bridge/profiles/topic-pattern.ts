@@ -124,32 +124,3 @@ export function renderTemplate(template: string, vars: Record<string, string | u
   });
   return { text, missing };
 }
-
-/** True when the MQTT filter matches the topic ([MQTT-4.7.1-1], [MQTT-4.7.1-2] wildcards). */
-export function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return !(i === 0 && t[0]!.startsWith('$'));
-    if (i >= t.length) return false;
-    if (f[i] === '+') {
-      if (i === 0 && t[0]!.startsWith('$')) return false;
-      continue;
-    }
-    if (f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
-
-/** True when every topic the filter `inner` matches is also matched by `outer`. */
-export function filterCovers(outer: string, inner: string): boolean {
-  const o = outer.split('/');
-  const i = inner.split('/');
-  for (let n = 0; n < o.length; n++) {
-    if (o[n] === '#') return true;
-    if (n >= i.length || i[n] === '#') return false;
-    if (o[n] === '+') continue;
-    if (o[n] !== i[n]) return false;
-  }
-  return o.length === i.length;
-}

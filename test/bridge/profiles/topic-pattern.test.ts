@@ -1,7 +1,6 @@
 import t from 'tap';
-import {
-  compilePattern, filterCovers, renderTemplate,
-} from '../../../src/bridge/profiles/topic-pattern.js';
+import { filterCovers } from '../../../src/mqtt/topic-filter.js';
+import { compilePattern, renderTemplate } from '../../../src/bridge/profiles/topic-pattern.js';
 
 t.test('patterns capture named levels and parts of levels', async (t) => {
   const z = compilePattern('zigbee2mqtt/{friendly_name}');
