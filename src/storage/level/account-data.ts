@@ -14,14 +14,17 @@ const STREAM = 'adpos:';
 export class AccountDataStore {
   constructor(private readonly db: Database) {}
 
+  private key(userId: string, roomId: string, type: string): string {
+    return `${DATA}${userId}\u0000${roomId}\u0000${type}`;
+  }
+
   get(userId: string, roomId: string, type: string): Promise<AccountDataRecord | undefined> {
-    return this.db.get<AccountDataRecord>(`${DATA}${userId}\u0000${roomId}\u0000${type}`);
+    return this.db.get<AccountDataRecord>(this.key(userId, roomId, type));
   }
 
   putOps(userId: string, record: AccountDataRecord, previousPos?: number): WriteOp[] {
     const ops: WriteOp[] = [
-      { type: 'put', key: `${DATA}${userId}\u0000${record.room_id}\u0000${record.type}`,
-        value: record },
+      { type: 'put', key: this.key(userId, record.room_id, record.type), value: record },
       { type: 'put', key: `${STREAM}${userId}\u0000${posKey(record.pos)}`,
         value: { room_id: record.room_id, type: record.type } },
     ];
@@ -44,7 +47,8 @@ export class AccountDataStore {
     const prefix = `${STREAM}${userId}\u0000`;
     const rows = await this.db.range<{ room_id: string; type: string }>(prefix,
       { after: prefix + posKey(since) });
-    const records = await Promise.all(rows.map(([, r]) => this.get(userId, r.room_id, r.type)));
+    const records = await this.db.getMany<AccountDataRecord>(
+      rows.map(([, r]) => this.key(userId, r.room_id, r.type)));
     return records.filter((r): r is AccountDataRecord => r !== undefined);
   }
 }
