@@ -70,12 +70,15 @@ export class E2eKeyStore {
     return ONE_TIME + [userId, deviceId, id.slice(0, colon), id.slice(colon + 1)].join(SEP);
   }
 
-  /** How many unclaimed one-time keys a device has, per algorithm. */
+  /**
+   * How many unclaimed one-time keys a device has, per algorithm. Every /sync asks, so only
+   * the keys are read: the key material is never loaded or decoded for a count.
+   */
   async oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>> {
     const prefix = ONE_TIME + userId + SEP + deviceId + SEP;
     const counts: Record<string, number> = {};
-    for (const [key] of await this.db.range(prefix)) {
-      const algorithm = key.slice(prefix.length).split(SEP)[0]!;
+    for (const key of await this.db.level.keys({ gt: prefix, lt: prefix + '\uffff' }).all()) {
+      const algorithm = key.slice(prefix.length, key.indexOf(SEP, prefix.length));
       counts[algorithm] = (counts[algorithm] ?? 0) + 1;
     }
     return counts;
