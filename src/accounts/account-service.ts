@@ -110,14 +110,6 @@ export class AccountService {
     return verifyPassword(password, user.password_hash);
   }
 
-  async setPassword(userId: string, password: string): Promise<void> {
-    const user = await this.store.getUser(userId);
-    if (!user) throw new MatrixError('M_NOT_FOUND', 'Unknown user');
-    await this.db.write([
-      this.store.putUserOp({ ...user, password_hash: await hashPassword(password) }),
-    ]);
-  }
-
   async updateProfile(userId: string, change: Partial<Pick<UserRecord, 'displayname' |
     'avatar_url'>>): Promise<UserRecord> {
     const user = await this.store.getUser(userId);

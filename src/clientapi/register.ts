@@ -3,10 +3,8 @@ import { MatrixError, forbidden } from '../http/errors.js';
 import type { ClientApi } from './context.js';
 import { bodyObject, optBoolean, optObject, optString, reqString } from './validate.js';
 
-/** Open user-interactive registration sessions: session ID to expiry. */
-const sessions = new Map<string, number>();
-
-function newSession(): string {
+/** Open user-interactive registration sessions of one server: session ID to expiry. */
+function newSession(sessions: Map<string, number>): string {
   const now = Date.now();
   for (const [id, expiry] of sessions) if (expiry < now) sessions.delete(id);
   const id = randomBytes(16).toString('base64url');
@@ -16,6 +14,7 @@ function newSession(): string {
 
 export function mountRegister(api: ClientApi): void {
   const { accounts, config, limits } = api.hs;
+  const sessions = new Map<string, number>();
 
   // POST /register
   api.open('POST', '/register', async (req) => {
@@ -37,7 +36,8 @@ export function mountRegister(api: ClientApi): void {
     const session = auth ? optString(auth, 'session') : undefined;
     if (!auth || auth.type !== 'm.login.dummy' || (session && !sessions.has(session))) {
       await req.reply.code(401).send({
-        flows: [{ stages: ['m.login.dummy'] }], params: {}, session: session ?? newSession(),
+        flows: [{ stages: ['m.login.dummy'] }], params: {},
+        session: session ?? newSession(sessions),
       });
       return;
     }
@@ -66,8 +66,6 @@ export function mountRegister(api: ClientApi): void {
   mountSharedSecretRegister(api);
 }
 
-const nonces = new Map<string, number>();
-
 /**
  * Shared-secret registration for operator tooling, in the form Synapse's admin API uses
  * (`/_synapse/admin/v1/register`), so existing scripts work: GET a nonce, then POST the
@@ -76,6 +74,7 @@ const nonces = new Map<string, number>();
 function mountSharedSecretRegister(api: ClientApi): void {
   const { accounts, config } = api.hs;
   const prefix = ['/_synapse/admin/v1'];
+  const nonces = new Map<string, number>();
 
   api.open('GET', '/register', async () => {
     if (!config.registration.shared_secret) {
