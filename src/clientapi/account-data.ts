@@ -1,4 +1,4 @@
-import { MatrixError, forbidden, notFound } from '../http/errors.js';
+import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import type { AccountDataRecord } from '../storage/level/account-data.js';
 import type { AuthedRequest, ClientApi } from './context.js';
@@ -64,7 +64,7 @@ function requireSelf(req: AuthedRequest, verb: string): string {
 }
 
 function checkRoomId(roomId: string): string {
-  if (!isRoomId(roomId)) throw new MatrixError('M_INVALID_PARAM', `${roomId} is not a room ID`);
+  if (!isRoomId(roomId)) throw invalidParam(`${roomId} is not a room ID`);
   return roomId;
 }
 

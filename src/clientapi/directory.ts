@@ -1,4 +1,4 @@
-import { MatrixError, forbidden, notFound } from '../http/errors.js';
+import { badJson, forbidden, invalidParam, MatrixError, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import { eventPowerLevel } from '../rooms/power-levels.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
@@ -13,17 +13,16 @@ const DEFAULT_LIMIT = 100;
 function checkLocalAlias(hs: Homeserver, alias: string): string {
   const colon = alias.indexOf(':');
   if (!alias.startsWith('#') || colon < 2 || alias.length > 255) {
-    throw new MatrixError('M_INVALID_PARAM', 'Room alias invalid');
+    throw invalidParam('Room alias invalid');
   }
   if (alias.slice(colon + 1) !== hs.config.server_name) {
-    throw new MatrixError('M_INVALID_PARAM',
-      `Room alias must end with ':${hs.config.server_name}'`);
+    throw invalidParam(`Room alias must end with ':${hs.config.server_name}'`);
   }
   return alias;
 }
 
 function checkRoomId(roomId: string): string {
-  if (!isRoomId(roomId)) throw new MatrixError('M_INVALID_PARAM', `${roomId} is not a room ID`);
+  if (!isRoomId(roomId)) throw invalidParam(`${roomId} is not a room ID`);
   return roomId;
 }
 
@@ -69,7 +68,7 @@ interface ListOptions { limit?: number; since?: string; term?: string; roomTypes
 function parseSince(since: string | undefined): number {
   if (since === undefined || since === '') return 0;
   const match = /^o(\d+)$/.exec(since);
-  if (!match) throw new MatrixError('M_INVALID_PARAM', "'since' is not a valid pagination token");
+  if (!match) throw invalidParam("'since' is not a valid pagination token");
   return Number(match[1]);
 }
 
@@ -102,7 +101,7 @@ async function listPublicRooms(hs: Homeserver, options: ListOptions): Promise<Js
 
 function checkServer(hs: Homeserver, server: string | undefined): void {
   if (server !== undefined && server !== '' && server !== hs.config.server_name) {
-    throw new MatrixError('M_INVALID_PARAM',
+    throw invalidParam(
       'Listing the room directory of another server is not supported (no federation yet)');
   }
 }
@@ -139,7 +138,7 @@ export function mountDirectory(api: ClientApi): void {
   api.open('GET', '/directory/room/:roomAlias', async (req) => {
     const alias = req.params.roomAlias!;
     if (!alias.startsWith('#') || !alias.includes(':')) {
-      throw new MatrixError('M_INVALID_PARAM', 'Room alias invalid');
+      throw invalidParam('Room alias invalid');
     }
     const record = await hs.directory.getAlias(alias);
     if (!record) throw notFound(`Room alias ${alias} not found.`);
@@ -183,7 +182,7 @@ export function mountDirectory(api: ClientApi): void {
     const roomId = checkRoomId(req.params.roomId!);
     const visibility = optString(bodyObject(req.body), 'visibility') ?? 'public';
     if (visibility !== 'public' && visibility !== 'private') {
-      throw new MatrixError('M_INVALID_PARAM', "'visibility' must be 'public' or 'private'");
+      throw invalidParam("'visibility' must be 'public' or 'private'");
     }
     const room = await hs.rooms.getRoom(roomId);
     if (!room) throw notFound('Room not found');
@@ -210,12 +209,11 @@ export function mountDirectory(api: ClientApi): void {
     const roomTypes = filter.room_types;
     if (roomTypes !== undefined && roomTypes !== null && (!Array.isArray(roomTypes)
       || roomTypes.some((t) => t !== null && typeof t !== 'string'))) {
-      throw new MatrixError('M_BAD_JSON',
-        "'filter.room_types' must be an array of strings or null");
+      throw badJson("'filter.room_types' must be an array of strings or null");
     }
     const term = filter.generic_search_term;
     if (term !== undefined && term !== null && typeof term !== 'string') {
-      throw new MatrixError('M_BAD_JSON', "'filter.generic_search_term' must be a string");
+      throw badJson("'filter.generic_search_term' must be a string");
     }
     return listPublicRooms(hs, {
       limit: optInteger(body, 'limit'), since: optString(body, 'since'),

@@ -1,4 +1,4 @@
-import { badJson, invalidParam, MatrixError } from '../http/errors.js';
+import { badJson, invalidParam, MatrixError, missingParam, notFound } from '../http/errors.js';
 import type { WriteOp } from '../storage/level/database.js';
 import { e2eKeyStore, type CrossSigningUsage, type KeyObject } from '../storage/level/e2e-keys.js';
 import type { ClientApi } from './context.js';
@@ -49,7 +49,7 @@ export function mountCrossSigning(api: ClientApi, prefixes: string[]): void {
     }
     const existingMaster = await keys.getCrossSigningKey(userId, 'master');
     const master = uploaded.get('master') ?? existingMaster;
-    if (!master) throw new MatrixError('M_MISSING_PARAM', "'master_key' is required");
+    if (!master) throw missingParam("'master_key' is required");
     // The subkeys must be signed by the master key (cross-signing module).
     for (const usage of ['self_signing', 'user_signing'] as const) {
       const key = uploaded.get(usage);
@@ -126,7 +126,7 @@ export function mountCrossSigning(api: ClientApi, prefixes: string[]): void {
       const userSigning = await keys.getCrossSigningKey(requester, 'user_signing');
       signerKey = async () => userSigning;
     }
-    if (!target) throw new MatrixError('M_NOT_FOUND', `Unknown key ${keyId} of ${userId}`);
+    if (!target) throw notFound(`Unknown key ${keyId} of ${userId}`);
     if (!sameJson(signedPart(target), signedPart(signed))) {
       throw invalidSignature('The signed object does not match the stored key');
     }

@@ -1,4 +1,4 @@
-import { badJson, invalidParam, MatrixError, notFound } from '../http/errors.js';
+import { badJson, invalidParam, missingParam, notFound } from '../http/errors.js';
 import type { WriteOp } from '../storage/level/database.js';
 import { e2eKeyStore } from '../storage/level/e2e-keys.js';
 import { deviceListChanges, oneTimeKeyCounts } from '../sync/e2ee-section.js';
@@ -130,7 +130,7 @@ export function mountKeys(api: ClientApi): void {
   // GET /keys/changes
   api.authed('GET', '/keys/changes', async (req) => {
     const from = streamPosition(req.query.from, 'from');
-    if (from === undefined) throw new MatrixError('M_MISSING_PARAM', "'from' is required");
+    if (from === undefined) throw missingParam("'from' is required");
     const to = streamPosition(req.query.to, 'to') ?? hs.stream.durable;
     return deviceListChanges(hs, req.user.userId, from, Math.min(to, hs.stream.durable));
   }, KEY_PREFIXES);

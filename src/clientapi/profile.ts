@@ -1,4 +1,4 @@
-import { MatrixError, forbidden, notFound } from '../http/errors.js';
+import { badJson, forbidden, invalidParam, missingParam, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import type { UserRecord } from '../storage/level/accounts.js';
 import type { AuthedRequest, ClientApi } from './context.js';
@@ -41,20 +41,19 @@ async function updateMemberships(hs: Homeserver, req: AuthedRequest, user: UserR
 }
 
 function parseValue(field: Field, body: Json): string | null {
-  if (!(field in body)) throw new MatrixError('M_MISSING_PARAM', `'${field}' is required`);
+  if (!(field in body)) throw missingParam(`'${field}' is required`);
   const value = body[field];
-  if (typeof value !== 'string') throw new MatrixError('M_BAD_JSON', `'${field}' must be a string`);
+  if (typeof value !== 'string') throw badJson(`'${field}' must be a string`);
   if (field === 'displayname') {
     if (value.length > MAX_DISPLAYNAME) {
-      throw new MatrixError('M_INVALID_PARAM',
-        `'displayname' is longer than ${MAX_DISPLAYNAME} characters`);
+      throw invalidParam(`'displayname' is longer than ${MAX_DISPLAYNAME} characters`);
     }
     return value === '' ? null : value;
   }
   // An empty avatar_url is how clients remove their avatar.
   if (value === '') return null;
   if (!MXC.test(value)) {
-    throw new MatrixError('M_INVALID_PARAM', "'avatar_url' must be an mxc:// URI");
+    throw invalidParam("'avatar_url' must be an mxc:// URI");
   }
   return value;
 }
@@ -71,7 +70,7 @@ export function mountProfile(api: ClientApi): void {
 
   function checkKey(req: AuthedRequest): Field {
     const key = req.params.keyName!;
-    if (!KEY_NAME.test(key)) throw new MatrixError('M_INVALID_PARAM', 'Invalid profile key.');
+    if (!KEY_NAME.test(key)) throw invalidParam('Invalid profile key.');
     if (key !== 'displayname' && key !== 'avatar_url') {
       throw forbidden(`This server does not store the profile field ${key}`);
     }

@@ -1,4 +1,4 @@
-import { MatrixError, notFound } from '../http/errors.js';
+import { badJson, invalidParam, MatrixError, missingParam, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import { updateAccountData } from './account-data.js';
 import type { AuthedRequest, ClientApi } from './context.js';
@@ -54,7 +54,7 @@ export async function pushRulesFor(hs: Homeserver, userId: string): Promise<Json
 
 function parseKind(kind: string): RuleKind {
   if (!(RULE_KINDS as readonly string[]).includes(kind)) {
-    throw new MatrixError('M_INVALID_PARAM', `Unknown push rule kind ${kind}`);
+    throw invalidParam(`Unknown push rule kind ${kind}`);
   }
   return kind as RuleKind;
 }
@@ -67,10 +67,10 @@ function findRule(ruleset: PushRuleset, kind: RuleKind, ruleId: string): PushRul
 
 function parseActions(body: Json): PushAction[] {
   const actions = optArray(body, 'actions');
-  if (actions === undefined) throw new MatrixError('M_MISSING_PARAM', "'actions' is required");
+  if (actions === undefined) throw missingParam("'actions' is required");
   actions.forEach((a, i) => {
     const ok = typeof a === 'string' || (typeof a === 'object' && a !== null && !Array.isArray(a));
-    if (!ok) throw new MatrixError('M_BAD_JSON', `'actions[${i}]' must be a string or an object`);
+    if (!ok) throw badJson(`'actions[${i}]' must be a string or an object`);
   });
   return actions as PushAction[];
 }
@@ -83,14 +83,14 @@ function parseRule(kind: RuleKind, ruleId: string, body: Json, enabled: boolean)
     conditions.forEach((c, i) => {
       if (typeof c !== 'object' || c === null || Array.isArray(c)
         || typeof (c as Json).kind !== 'string') {
-        throw new MatrixError('M_BAD_JSON', `'conditions[${i}]' must be an object with a 'kind'`);
+        throw badJson(`'conditions[${i}]' must be an object with a 'kind'`);
       }
     });
     rule.conditions = conditions as Array<Record<string, unknown>>;
   }
   if (kind === 'content') {
     const pattern = optString(body, 'pattern');
-    if (pattern === undefined) throw new MatrixError('M_MISSING_PARAM', "'pattern' is required");
+    if (pattern === undefined) throw missingParam("'pattern' is required");
     rule.pattern = pattern;
   }
   return rule;
@@ -107,8 +107,7 @@ function placeRule(own: PushRule[], rule: PushRule, before?: string, after?: str
     return [rule, ...rest];
   }
   if (anchor.startsWith('.')) {
-    throw new MatrixError('M_INVALID_PARAM',
-      'Cannot place a rule relative to a server-default rule');
+    throw invalidParam('Cannot place a rule relative to a server-default rule');
   }
   const at = rest.findIndex((r) => r.rule_id === anchor);
   if (at < 0) {
@@ -152,10 +151,10 @@ export function mountPushRules(api: ClientApi): void {
     const ruleId = req.params.ruleId!;
     // Spec: IDs starting with '.' are reserved for server-default rules; no slashes.
     if (ruleId.startsWith('.')) {
-      throw new MatrixError('M_INVALID_PARAM', 'Rule IDs starting with "." are reserved');
+      throw invalidParam('Rule IDs starting with "." are reserved');
     }
     if (ruleId.length === 0 || /[/\\]/.test(ruleId)) {
-      throw new MatrixError('M_INVALID_PARAM', 'Rule IDs may not contain slashes');
+      throw invalidParam('Rule IDs may not contain slashes');
     }
     const body = bodyObject(req.body);
     const before = req.query.before || undefined;
@@ -179,7 +178,7 @@ export function mountPushRules(api: ClientApi): void {
     await editRules(req.user.userId, (rules) => {
       findRule(rules, kind, ruleId);
       if (ruleId.startsWith('.')) {
-        throw new MatrixError('M_INVALID_PARAM', 'Server-default rules cannot be deleted');
+        throw invalidParam('Server-default rules cannot be deleted');
       }
       rules[kind] = rules[kind].filter((r) => r.rule_id !== ruleId);
     });
@@ -197,10 +196,10 @@ export function mountPushRules(api: ClientApi): void {
     const kind = parseKind(req.params.kind!);
     const body = bodyObject(req.body);
     if (body.enabled === undefined) {
-      throw new MatrixError('M_MISSING_PARAM', "'enabled' is required");
+      throw missingParam("'enabled' is required");
     }
     if (typeof body.enabled !== 'boolean') {
-      throw new MatrixError('M_BAD_JSON', "'enabled' must be a boolean");
+      throw badJson("'enabled' must be a boolean");
     }
     const enabled = body.enabled;
     await editRules(req.user.userId, (rules) => {

@@ -1,4 +1,4 @@
-import { MatrixError, forbidden, notFound } from '../http/errors.js';
+import { badJson, forbidden, invalidParam, missingParam, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { ReceiptRecord } from '../storage/level/receipts.js';
@@ -66,12 +66,12 @@ export function mountTypingAndReceipts(api: ClientApi): void {
       throw forbidden('Cannot set the typing state of another user');
     }
     const body = bodyObject(req.body);
-    if (body.typing === undefined) throw new MatrixError('M_MISSING_PARAM', "'typing' is required");
+    if (body.typing === undefined) throw missingParam("'typing' is required");
     if (typeof body.typing !== 'boolean') {
-      throw new MatrixError('M_BAD_JSON', "'typing' must be a boolean");
+      throw badJson("'typing' must be a boolean");
     }
     const timeout = optInteger(body, 'timeout') ?? DEFAULT_TYPING_MS;
-    if (timeout < 0) throw new MatrixError('M_BAD_JSON', "'timeout' must not be negative");
+    if (timeout < 0) throw badJson("'timeout' must not be negative");
     const room = await requireJoined(hs, req);
     hs.typing.setTyping(room.roomId, req.user.userId, body.typing, timeout);
     return {};
@@ -81,12 +81,12 @@ export function mountTypingAndReceipts(api: ClientApi): void {
   api.authed('POST', '/rooms/:roomId/receipt/:receiptType/:eventId', async (req) => {
     const receiptType = req.params.receiptType!;
     if (!RECEIPT_TYPES.has(receiptType)) {
-      throw new MatrixError('M_INVALID_PARAM', `Unknown receipt type ${receiptType}`);
+      throw invalidParam(`Unknown receipt type ${receiptType}`);
     }
     const threadId = optString(bodyObject(req.body), 'thread_id');
-    if (threadId === '') throw new MatrixError('M_INVALID_PARAM', "'thread_id' must not be empty");
+    if (threadId === '') throw invalidParam("'thread_id' must not be empty");
     if (threadId !== undefined && receiptType === 'm.fully_read') {
-      throw new MatrixError('M_INVALID_PARAM', "'thread_id' cannot be used with m.fully_read");
+      throw invalidParam("'thread_id' cannot be used with m.fully_read");
     }
     const room = await requireJoined(hs, req);
     const event = await requireEvent(hs, room, req.params.eventId!);
