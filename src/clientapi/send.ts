@@ -1,5 +1,5 @@
 import { MatrixError, forbidden, notFound } from '../http/errors.js';
-import type { Pending } from '../rooms/room-service.js';
+import { newPending, type Pending } from '../rooms/room-service.js';
 import { actionPowerLevel } from '../rooms/power-levels.js';
 import type { StoredEvent } from '../storage/level/events.js';
 import type { ClientApi, AuthedRequest } from './context.js';
@@ -29,7 +29,7 @@ export function mountSend(api: ClientApi): void {
     const work = (async () => {
       const done = await hs.txns.get<{ event_id: string }>(userId, deviceId, scope, txnId);
       if (done) return done;
-      const pending: Pending = { stored: [], ops: [], notifyUsers: new Set() };
+      const pending = newPending();
       const event = await build(pending);
       const result = { event_id: event.event_id };
       pending.ops.push(hs.txns.putOp(userId, deviceId, scope, txnId, result));

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../storage/level/events.js';
 import type { EventDraft } from './event-factory.js';
 import type { RoomVersion } from './room-versions.js';
-import type { LoadedRoom, Pending, RoomService } from './room-service.js';
+import { newPending, type LoadedRoom, type RoomService } from './room-service.js';
 
 export type Preset = 'private_chat' | 'public_chat' | 'trusted_private_chat';
 
@@ -80,7 +80,7 @@ export async function createRoom(rooms: RoomService, plan: CreateRoomPlan): Prom
   if (!version.implicitCreator) createContent.creator = creator;
   else delete createContent.creator;
 
-  const pending: Pending = { stored: [], ops: [], notifyUsers: new Set() };
+  const pending = newPending();
   const room = rooms.startRoom(version, creator, createContent, pending);
 
   const send = (draft: Omit<EventDraft, 'sender'> & { sender?: string }) =>

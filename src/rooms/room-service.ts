@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { CanonicalJsonError } from '../crypto/canonical-json.js';
 import { forbidden, MatrixError } from '../http/errors.js';
 import type { Database, WriteOp } from '../storage/level/database.js';
-import type { EventStore, RoomRecord, StoredEvent } from '../storage/level/events.js';
+import type {
+  EventStore, MembershipRecord, RoomRecord, StoredEvent,
+} from '../storage/level/events.js';
 import type { StateGroupStore } from '../storage/level/state-groups.js';
 import type { StreamCounter } from '../storage/level/stream.js';
 import type { Notifier } from '../sync/notifier.js';
@@ -63,6 +65,12 @@ export interface Pending {
   stored: StoredEvent[];
   ops: WriteOp[];
   notifyUsers: Set<string>;
+  /** Local users' new memberships, cached once the write is durable. */
+  memberships: Array<[userId: string, record: MembershipRecord]>;
+}
+
+export function newPending(): Pending {
+  return { stored: [], ops: [], notifyUsers: new Set(), memberships: [] };
 }
 
 /**
@@ -162,7 +170,7 @@ export class RoomService {
       const target = await this.deps.events.getEvent(draft.redacts);
       if (target) options = { ...options, redactionTarget: target };
     }
-    const pending: Pending = { stored: [], ops: [], notifyUsers: new Set() };
+    const pending = newPending();
     const stored = this.buildEvent(room, draft, pending, options);
     await this.commit(pending, room.roomId);
     return stored;
@@ -174,14 +182,9 @@ export class RoomService {
     await this.deps.db.write(pending.ops);
     // Durable now: make the events visible to readers, in stream order.
     const room = await this.loaded.get(roomId);
-    for (const event of pending.stored) {
-      if (room) this.remember(room, event);
-      if (event.pdu.type === 'm.room.member' && this.isLocalUser(event.pdu.state_key ?? '')) {
-        this.deps.events.rememberMembership(event.pdu.state_key!, {
-          room_id: roomId, membership: String(event.pdu.content.membership),
-          event_id: event.event_id, pos: event.pos,
-        });
-      }
+    if (room) for (const event of pending.stored) this.remember(room, event);
+    for (const [userId, record] of pending.memberships) {
+      this.deps.events.rememberMembership(userId, record);
     }
     const last = pending.stored[pending.stored.length - 1];
     if (last) this.deps.stream.markDurable(last.pos);
@@ -332,9 +335,10 @@ export class RoomService {
     else room.joined.delete(userId);
     if (!this.isLocalUser(userId)) return;
     pending.notifyUsers.add(userId);
-    pending.ops.push(this.deps.events.putMembershipOp(userId, {
-      room_id: room.roomId, membership, event_id: stored.event_id, pos: stored.pos,
-    }));
+    const record = { room_id: room.roomId, membership, event_id: stored.event_id,
+      pos: stored.pos };
+    pending.ops.push(this.deps.events.putMembershipOp(userId, record));
+    pending.memberships.push([userId, record]);
   }
 
   /**
