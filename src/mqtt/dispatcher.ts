@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { topicMatches } from './topic-filter.js';
 import type { MessageHandler, MqttMessage, TransportStats } from './transport.js';
 
-interface Route {
+export interface Route {
   filter: string;
   handler: MessageHandler;
 }
@@ -22,17 +22,18 @@ export class Dispatcher {
     this.routes.push({ filter, handler });
   }
 
-  matches(topic: string): boolean {
-    return this.routes.some((r) => topicMatches(r.filter, topic));
+  /** The routes whose filter matches `topic`, for a caller that must know before dispatch. */
+  matching(topic: string): Route[] {
+    return this.routes.filter((r) => topicMatches(r.filter, topic));
   }
 
-  /** Resolves once every matching handler has settled; never rejects. */
-  dispatch(message: MqttMessage): Promise<void> {
-    const calls: Promise<void>[] = [];
-    for (const route of this.routes) {
-      if (topicMatches(route.filter, message.topic)) calls.push(this.call(route, message));
-    }
-    if (calls.length === 0) return Promise.resolve();
+  /**
+   * Resolves once every matching handler has settled; never rejects. `routes` is what
+   * matching() gave for this topic, when the caller already asked.
+   */
+  dispatch(message: MqttMessage, routes = this.matching(message.topic)): Promise<void> {
+    if (routes.length === 0) return Promise.resolve();
+    const calls = routes.map((route) => this.call(route, message));
     this.stats.received++;
     return calls.length === 1 ? calls[0]! : Promise.all(calls).then(() => undefined);
   }

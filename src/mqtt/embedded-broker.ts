@@ -6,7 +6,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/mqtt-schema.js';
 import { DeviceAuth, type Identity } from './device-auth.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type Route } from './dispatcher.js';
 import { openBrokerPersistence, type BrokerPersistence } from './level-persistence.js';
 import { listenTcp, listenTls, listenWebSocket, readTlsFiles, type Listener } from './listeners.js';
 import type {
@@ -16,11 +16,6 @@ import type {
 // CONNACK return codes, MQTT 3.1.1 section 3.2.2.3.
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
-
-interface Route {
-  filter: string;
-  handler: MessageHandler;
-}
 
 function remoteAddress(client: Client): string | undefined {
   return (client.conn as Socket).remoteAddress ?? client.req?.socket?.remoteAddress;
@@ -190,17 +185,19 @@ export class EmbeddedBroker implements MqttTransport {
       this.log.info({ client_id: client.id, topic }, 'mqtt publish denied');
       return done(new Error('publish not authorized'));
     }
-    if (!this.dispatcher.matches(topic)) return done(null);
+    const routes = this.dispatcher.matching(topic);
+    if (routes.length === 0) return done(null);
 
     const message = {
       topic, payload: packet.payload as Buffer, qos: packet.qos, retain: packet.retain,
     };
     if (packet.qos !== 2 || !client) {
-      this.dispatcher.dispatch(message).then(() => done(null));
+      this.dispatcher.dispatch(message, routes).then(() => done(null));
       return;
     }
     // A QoS 2 retransmission of a packet already stored was handled the first time
-    // ([MQTT-4.3.3-2] exactly once); aedes answers it with PUBREC only.
+    // ([MQTT-4.3.3-2] exactly once); aedes answers it with PUBREC only. Matched again after
+    // the lookup: a subscription may have been added meanwhile.
     this.persistence!.incomingGetPacket(client, packet).then(() => done(null),
       () => this.dispatcher.dispatch(message).then(() => done(null)));
   }
