@@ -126,8 +126,7 @@ export class ExternalClient implements MqttTransport {
     client.handleMessage = (packet, done) => {
       if (packet.cmd !== 'publish') return done();
       const publish = packet as IPublishPacket;
-      const payload = typeof publish.payload === 'string'
-        ? Buffer.from(publish.payload) : Buffer.from(publish.payload);
+      const payload = Buffer.from(publish.payload);
       this.dispatcher.dispatch({ topic: publish.topic, payload, qos: publish.qos,
         retain: publish.retain }).then(() => done());
     };
