@@ -53,6 +53,8 @@ export class StateGroupStore {
     } else {
       record = { prev, chain: prevChain + 1, entries: delta };
     }
+    // A room only ever extends its newest group, so the link count of `prev` is done with.
+    if (prev !== null) this.chainLength.delete(prev);
     this.chainLength.set(id, record.chain);
     return { id, op: { type: 'put', key: groupKey(id), value: record } };
   }
@@ -79,6 +81,9 @@ export class StateGroupStore {
         map.set(key as StateKey, eventId);
       }
     }
+    // Kept so that extending a group read from disk (a room's current one after a restart)
+    // continues its chain; bounded, since an unknown length only means an early snapshot.
+    if (this.chainLength.size > 10_000) this.chainLength.clear();
     this.chainLength.set(id, chain[0]?.chain ?? this.chainLength.get(id) ?? 0);
     this.remember(id, map);
     return map;
