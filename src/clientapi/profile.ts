@@ -28,9 +28,7 @@ async function updateMemberships(hs: Homeserver, req: AuthedRequest, user: UserR
   const userId = user.user_id;
   const joined = (await hs.events.memberships(userId)).filter((m) => m.membership === 'join');
   for (const { room_id: roomId } of joined) {
-    const content: Json = { membership: 'join' };
-    if (user.displayname !== null) content.displayname = user.displayname;
-    if (user.avatar_url !== null) content.avatar_url = user.avatar_url;
+    const content: Json = { membership: 'join', ...profileOf(user) };
     try {
       await hs.rooms.sendEvent(roomId, { type: 'm.room.member', state_key: userId,
         sender: userId, content });
