@@ -1,15 +1,13 @@
 import { decodeBase64 } from '../crypto/base64.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { verifyJsonSignature } from '../crypto/json-signing.js';
-import { MatrixError, type ErrCode } from '../http/errors.js';
+import { MatrixError } from '../http/errors.js';
 import type { KeyObject } from '../storage/level/e2e-keys.js';
 import type { Json } from './validate.js';
 
-/** The spec's errcode for a bad key signature (cross-signing module). */
-export const INVALID_SIGNATURE: ErrCode = 'M_INVALID_SIGNATURE';
-
+/** The spec's error for a bad key signature (cross-signing module). */
 export function invalidSignature(message: string): MatrixError {
-  return new MatrixError(INVALID_SIGNATURE, message);
+  return new MatrixError('M_INVALID_SIGNATURE', message);
 }
 
 export function isObject(value: unknown): value is Json {
@@ -32,7 +30,7 @@ export function signedPart(key: KeyObject): KeyObject {
 }
 
 /** The Ed25519 public key a key object lists under `keyId` ("ed25519:..."), decoded. */
-export function ed25519Key(key: KeyObject | undefined, keyId: string): Uint8Array | undefined {
+function ed25519Key(key: KeyObject | undefined, keyId: string): Uint8Array | undefined {
   const keys = key?.keys;
   if (!isObject(keys) || !keyId.startsWith('ed25519:')) return undefined;
   const value = keys[keyId];

@@ -52,7 +52,7 @@ async function queryCrossSigningKey(hs: Homeserver, userId: string, usage: Cross
 }
 
 /** POST /keys/query for the users of this server. */
-export async function queryKeys(hs: Homeserver, requester: string,
+async function queryKeys(hs: Homeserver, requester: string,
   wanted: Record<string, unknown>): Promise<QueryResult> {
   const result: QueryResult = {
     failures: {}, device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {},

@@ -10,12 +10,12 @@ import { mountKeyQuery } from './keys-query.js';
 import { bodyObject, optObject, reqString, type Json } from './validate.js';
 
 /** The keys endpoints are also called under /unstable by older clients. */
-export const KEY_PREFIXES = [
+const KEY_PREFIXES = [
   '/_matrix/client/v3', '/_matrix/client/r0', '/_matrix/client/unstable',
 ];
 
 /** A /sync token (`s<pos>_<n>`) or a bare position, as a stream position. */
-export function streamPosition(token: string | undefined, name: string): number | undefined {
+function streamPosition(token: string | undefined, name: string): number | undefined {
   if (token === undefined || token === '') return undefined;
   const match = /^s?(\d+)/.exec(token);
   if (!match) throw invalidParam(`'${name}' is not a sync token`);
