@@ -146,6 +146,9 @@ t.test('published room directory', async (t) => {
     t.equal(page2.body.chunk.length, 1);
     t.notOk(page2.body.next_batch);
     t.ok(page2.body.prev_batch);
+    const back = await call(server, 'GET',
+      `publicRooms?limit=2&since=${enc(page2.body.prev_batch)}`);
+    t.same(back.body.chunk, page1.body.chunk, 'prev_batch leads back to the first page');
     const all = [...page1.body.chunk, ...page2.body.chunk].map((r) => r.room_id).sort();
     t.same(all, [...rooms].sort());
     const bad = await call(server, 'GET', 'publicRooms?since=garbage');
