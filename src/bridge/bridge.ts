@@ -5,7 +5,7 @@ import { Commands } from './commands.js';
 import { DeviceRegistry, type Device } from './device-registry.js';
 import { COUNTERS_STATE, DEVICE_STATE, DeviceRooms } from './device-rooms.js';
 import type { HomeserverPort, RoomMessage } from './homeserver-port.js';
-import { Lifecycle } from './lifecycle.js';
+import { Lifecycle, mergeMeta } from './lifecycle.js';
 import type { ParsedMessage } from './profile-types.js';
 import { isParseFailure, type Profile } from './profiles/index.js';
 import { DEFAULT_RATE, RatePolicy } from './rate-control.js';
@@ -38,10 +38,15 @@ export class Bridge {
   private stopMessages: (() => void) | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Puppet user IDs are `@<puppet_prefix>...:<server name>`. */
+  private readonly puppetStart: string;
+  private readonly puppetEnd: string;
 
   constructor(private readonly config: BridgeConfig, private readonly port: HomeserverPort,
     private readonly transport: MqttTransport, profiles: Profile[], private readonly log: Logger) {
     const puppetPrefix = config.puppet_prefix ?? '_device_';
+    this.puppetStart = `@${puppetPrefix}`;
+    this.puppetEnd = `:${port.serverName}`;
     this.registry = new DeviceRegistry(puppetPrefix, port.serverName);
     this.rooms = new DeviceRooms(port, {
       aliasPrefix: config.alias_prefix ?? 'device_', puppetPrefix,
@@ -167,13 +172,7 @@ export class Bridge {
 
   /** Finds the device's room (after a restart) or creates it with its puppet. */
   private async attach(profile: Profile, device: Device, parsed: ParsedMessage): Promise<void> {
-    for (const u of parsed.updates) {
-      if (u.kind === 'info') {
-        for (const k of ['model', 'vendor', 'description', 'capabilities'] as const) {
-          if (u.info[k] !== undefined) (device.meta as Record<string, unknown>)[k] = u.info[k];
-        }
-      }
-    }
+    for (const u of parsed.updates) if (u.kind === 'info') mergeMeta(device.meta, u.info);
     if (parsed.friendlyName !== undefined) device.friendlyName = parsed.friendlyName;
     const given = device.friendlyName;
     const learned = profile.learned(device.deviceId);
@@ -205,8 +204,7 @@ export class Bridge {
   }
 
   private isPuppet(userId: string): boolean {
-    return userId.startsWith(`@${this.config.puppet_prefix ?? '_device_'}`)
-      && userId.endsWith(`:${this.port.serverName}`);
+    return userId.startsWith(this.puppetStart) && userId.endsWith(this.puppetEnd);
   }
 
   private async command(message: RoomMessage): Promise<void> {

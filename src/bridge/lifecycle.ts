@@ -18,6 +18,13 @@ function capabilitiesFrom(stored: unknown[]): Capabilities {
   });
 }
 
+/** Lays the info's known fields over the device's metadata. */
+export function mergeMeta(meta: DeviceMeta, info: DeviceInfo): void {
+  for (const k of ['model', 'vendor', 'description', 'capabilities'] as const) {
+    if (info[k] !== undefined) (meta as Record<string, unknown>)[k] = info[k];
+  }
+}
+
 /**
  * Device lifecycle: discovery and metadata, availability, renames and removals, each as a
  * state change in the device's room (and a notice where people should notice).
@@ -115,9 +122,7 @@ export class Lifecycle {
   private async mergeInfo(device: Device, info: DeviceInfo): Promise<boolean> {
     const before = JSON.stringify(device.meta);
     const oldTopic = topicOf(device.meta);
-    for (const k of ['model', 'vendor', 'description', 'capabilities'] as const) {
-      if (info[k] !== undefined) (device.meta as Record<string, unknown>)[k] = info[k];
-    }
+    mergeMeta(device.meta, info);
     if (JSON.stringify(device.meta) === before) return false;
     const topic = topicOf(device.meta);
     if (topic !== undefined && topic !== oldTopic) {
