@@ -1,9 +1,9 @@
-import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors.js';
+import { forbidden, MatrixError, notFound } from '../http/errors.js';
 import type { Homeserver } from '../homeserver.js';
 import type { AccountDataRecord } from '../storage/level/account-data.js';
 import type { AuthedRequest, ClientApi } from './context.js';
 import { pushRulesFor } from './push-rules.js';
-import { bodyObject, isRoomId, type Json } from './validate.js';
+import { bodyObject, checkRoomId, type Json } from './validate.js';
 
 /**
  * Types the server maintains itself, which clients may not write through this API
@@ -61,11 +61,6 @@ function requireSelf(req: AuthedRequest, verb: string): string {
     throw forbidden(`Cannot ${verb} account data for other users`);
   }
   return userId;
-}
-
-function checkRoomId(roomId: string): string {
-  if (!isRoomId(roomId)) throw invalidParam(`${roomId} is not a room ID`);
-  return roomId;
 }
 
 function checkWritable(type: string): void {

@@ -28,7 +28,9 @@ export async function deleteDevices(hs: Homeserver, userId: string, deviceIds: s
   const inbox = new ToDeviceStore(hs.db);
   const ops: WriteOp[] = [];
   for (const deviceId of deviceIds) {
-    await hs.accounts.deleteDevice(userId, deviceId);
+    // Device, tokens, keys and inbox go in one durable batch: a crash leaves all or none.
+    const tokens = await hs.accountStore.tokenHashes(userId, deviceId);
+    ops.push(...hs.accountStore.deleteDeviceOps(userId, deviceId, tokens.map(([, h]) => h)));
     ops.push(...await keys.deleteDeviceOps(userId, deviceId));
     ops.push(...await inbox.deleteInboxOps(userId, deviceId));
   }

@@ -4,7 +4,7 @@ import { eventPowerLevel } from '../rooms/power-levels.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { AuthedRequest, ClientApi, ClientRequest } from './context.js';
 import {
-  bodyObject, isRoomId, optInteger, optObject, optString, queryInteger, reqString, type Json,
+  bodyObject, checkRoomId, optInteger, optObject, optString, queryInteger, reqString, type Json,
 } from './validate.js';
 
 const DEFAULT_LIMIT = 100;
@@ -19,11 +19,6 @@ function checkLocalAlias(hs: Homeserver, alias: string): string {
     throw invalidParam(`Room alias must end with ':${hs.config.server_name}'`);
   }
   return alias;
-}
-
-function checkRoomId(roomId: string): string {
-  if (!isRoomId(roomId)) throw invalidParam(`${roomId} is not a room ID`);
-  return roomId;
 }
 
 /**

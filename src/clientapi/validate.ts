@@ -88,3 +88,8 @@ export function checkUserId(value: string, field: string): string {
 export function isRoomId(value: string): boolean {
   return ROOM_ID.test(value);
 }
+
+export function checkRoomId(roomId: string): string {
+  if (!isRoomId(roomId)) throw new MatrixError('M_INVALID_PARAM', `${roomId} is not a room ID`);
+  return roomId;
+}

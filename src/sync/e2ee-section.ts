@@ -116,10 +116,13 @@ export async function e2eeSyncSection(hs: Homeserver, userId: string, deviceId: 
   const deviceLists = since > 0 ? await deviceListChanges(hs, userId, since, upTo)
     : { changed: [], left: [] };
 
+  const [counts, fallbackTypes] = await Promise.all([
+    oneTimeKeyCounts(hs, userId, deviceId), keys.unusedFallbackKeyTypes(userId, deviceId),
+  ]);
   return {
     to_device: { events: messages.map((message) => ({ ...message })) },
     device_lists: deviceLists,
-    device_one_time_keys_count: await oneTimeKeyCounts(hs, userId, deviceId),
-    device_unused_fallback_key_types: await keys.unusedFallbackKeyTypes(userId, deviceId),
+    device_one_time_keys_count: counts,
+    device_unused_fallback_key_types: fallbackTypes,
   };
 }

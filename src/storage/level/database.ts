@@ -66,6 +66,11 @@ export class Database {
     return out;
   }
 
+  /** Keys (no values) that start with `prefix`, in key order: for counting and deleting. */
+  async keys(prefix: string): Promise<string[]> {
+    return this.level.keys({ gt: prefix, lt: prefix + '\uffff' }).all();
+  }
+
   write(ops: WriteOp[]): Promise<void> {
     return this.writer.write(ops);
   }

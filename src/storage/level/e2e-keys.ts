@@ -77,7 +77,7 @@ export class E2eKeyStore {
   async oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>> {
     const prefix = ONE_TIME + userId + SEP + deviceId + SEP;
     const counts: Record<string, number> = {};
-    for (const key of await this.db.level.keys({ gt: prefix, lt: prefix + '\uffff' }).all()) {
+    for (const key of await this.db.keys(prefix)) {
       const algorithm = key.slice(prefix.length, key.indexOf(SEP, prefix.length));
       counts[algorithm] = (counts[algorithm] ?? 0) + 1;
     }
