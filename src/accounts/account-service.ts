@@ -144,17 +144,6 @@ export class AccountService {
     return this.store.resolveToken(token);
   }
 
-  async logoutAll(userId: string): Promise<string[]> {
-    const devices = await this.store.listDevices(userId);
-    const tokens = await this.store.tokenHashes(userId);
-    const ops = devices.flatMap((d) => this.store.deleteDeviceOps(userId, d.device_id, []));
-    for (const [device, hash] of tokens) {
-      ops.push(...this.store.deleteTokenOps(hash, userId, device));
-    }
-    await this.db.write(ops);
-    return devices.map((d) => d.device_id);
-  }
-
   listDevices(userId: string): Promise<DeviceRecord[]> {
     return this.store.listDevices(userId);
   }
@@ -165,11 +154,5 @@ export class AccountService {
 
   async updateDevice(device: DeviceRecord): Promise<void> {
     await this.db.write([this.store.putDeviceOp(device)]);
-  }
-
-  /** Removes a device and every token it holds. */
-  async deleteDevice(userId: string, deviceId: string): Promise<void> {
-    const tokens = await this.store.tokenHashes(userId, deviceId);
-    await this.db.write(this.store.deleteDeviceOps(userId, deviceId, tokens.map(([, h]) => h)));
   }
 }

@@ -57,7 +57,6 @@ export function mountLogin(api: ClientApi): void {
   api.authed('POST', '/logout/all', async (req) => {
     const devices = await accounts.listDevices(req.user.userId);
     await deleteDevices(api.hs, req.user.userId, devices.map((d) => d.device_id));
-    await accounts.logoutAll(req.user.userId);
     return {};
   });
 
