@@ -55,26 +55,55 @@ async function spawnBridgeServer(owner: string): Promise<BridgeServer> {
   return { proc, url, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` };
 }
 
-/** A /sync long-poll loop calling `onEvent` with each timeline event as it arrives. */
-function followSync(url: string, user: BenchUser, onEvent: (e: any) => void): () => Promise<void> {
+interface SyncFollower {
+  /** How long the first (initial) /sync took, once it is done. */
+  initialMs: Promise<number>;
+  /** Resolves once a /sync came back with no new event: the follower has caught up. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A /sync long-poll loop calling `onEvent` with each timeline event as it arrives. The
+ * phases of the benchmark wait for it: the initial sync first, then a quiet sync between
+ * the saturation run and the steady one, so one phase's backlog is not timed in the next.
+ */
+function followSync(url: string, user: BenchUser, onEvent: (e: any) => void): SyncFollower {
   const client = new JsonClient(url, user.token);
   let running = true;
+  let quietWaiters: Array<() => void> = [];
+  let markInitial: (ms: number) => void = () => {};
+  const initialMs = new Promise<number>((resolve) => { markInitial = resolve; });
   const loop = (async () => {
+    const started = performance.now();
     const first = ok(await client.request('GET', `${CS}/sync?timeout=0`), 'sync');
+    markInitial(performance.now() - started);
     let since: string = first.next_batch;
     while (running) {
       const reply = await client.request('GET', `${CS}/sync?timeout=1000&since=${since}`);
       const body = ok(reply, 'sync');
       since = body.next_batch;
+      let events = 0;
       for (const room of Object.values<any>(body.rooms?.join ?? {})) {
-        for (const e of room.timeline?.events ?? []) onEvent(e);
+        for (const e of room.timeline?.events ?? []) {
+          events++;
+          onEvent(e);
+        }
+      }
+      if (events === 0) {
+        for (const resolve of quietWaiters) resolve();
+        quietWaiters = [];
       }
     }
   })();
-  return async () => {
-    running = false;
-    await loop;
-    client.close();
+  return {
+    initialMs,
+    caughtUp: () => new Promise<void>((resolve) => quietWaiters.push(resolve)),
+    stop: async () => {
+      running = false;
+      await loop;
+      client.close();
+    },
   };
 }
 
@@ -171,18 +200,19 @@ export async function benchMqtt(): Promise<Row[]> {
     const seen = { count: 0 };
     const sentAt = new Map<number, number>();
     const latencies: number[] = [];
-    const stopSync = followSync(server.url, listener, (e) => {
+    const follower = followSync(server.url, listener, (e) => {
       const seq = Number(e.content?.['org.switchboard.readings']?.seq?.value);
       if (!Number.isFinite(seq)) return;
       seen.count++;
       const at = sentAt.get(seq);
       if (at !== undefined) latencies.push(performance.now() - at);
     });
-    await sleep(300);
+    const initialSyncMs = await follower.initialMs;
+    console.log(`initial /sync of the owner (${DEVICES} device rooms): ${fmtMs(initialSyncMs)}`);
     const sat = await saturate(clients, seen);
-    await sleep(1000);
+    await follower.caughtUp();
     const sent = await steady(clients, sentAt, latencies);
-    await stopSync();
+    await follower.stop();
     const rss = await rssOf(server.proc.pid!);
     await Promise.all(clients.map((c) => c.endAsync(true)));
 
@@ -194,6 +224,8 @@ export async function benchMqtt(): Promise<Row[]> {
       comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
         / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,
       meets: sat.acked >= TARGET.eventsPerSecond });
+    rows.push({ metric: `owner's initial /sync, ${fmtInt(DEVICES)} device rooms`,
+      measured: fmtMs(initialSyncMs), target: '-', comparison: 'before the load runs' });
     rows.push({ metric: 'MQTT publish to /sync, p50 at 1,000/s', measured: fmtMs(p50), target: '-',
       comparison: `${latencies.length} of ${sent} seen over ${DEVICES} devices` });
     rows.push({ metric: 'MQTT publish to /sync, p99 at 1,000/s', measured: fmtMs(p99),
