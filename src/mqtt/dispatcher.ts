@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { topicMatches } from './topic-filter.js';
 import type { MessageHandler, MqttMessage, TransportStats } from './transport.js';
 
+/** Topics whose matching routes are remembered; a few per device for thousands of devices. */
+const TOPIC_CACHE_LIMIT = 16_384;
+
 export interface Route {
   filter: string;
   handler: MessageHandler;
@@ -15,16 +18,29 @@ export interface Route {
 export class Dispatcher {
   readonly stats: TransportStats = { received: 0, handler_errors: 0 };
   private readonly routes: Route[] = [];
+  /**
+   * The matching routes per topic seen: a device publishes on the same few topics over and
+   * over, and matching each message against every filter was a visible share of the CPU
+   * with a thousand devices. Cleared when a route is added or when it grows past its bound.
+   */
+  private readonly byTopic = new Map<string, Route[]>();
 
   constructor(private readonly log: Logger) {}
 
   add(filter: string, handler: MessageHandler): void {
     this.routes.push({ filter, handler });
+    this.byTopic.clear();
   }
 
   /** The routes whose filter matches `topic`, for a caller that must know before dispatch. */
   matching(topic: string): Route[] {
-    return this.routes.filter((r) => topicMatches(r.filter, topic));
+    let routes = this.byTopic.get(topic);
+    if (routes === undefined) {
+      routes = this.routes.filter((r) => topicMatches(r.filter, topic));
+      if (this.byTopic.size >= TOPIC_CACHE_LIMIT) this.byTopic.clear();
+      this.byTopic.set(topic, routes);
+    }
+    return routes;
   }
 
   /**
