@@ -9,13 +9,13 @@ const message = (topic: string): MqttMessage =>
 t.test('routes by filter, and a route added later is matched for a topic seen before', async (t) => {
   const dispatcher = new Dispatcher(pino({ level: 'silent' }));
   const got: string[] = [];
-  dispatcher.add('home/+/temp', (m) => { got.push(`plus:${m.topic}`); });
+  dispatcher.add('home/+/temp', async (m) => { got.push(`plus:${m.topic}`); });
   await dispatcher.dispatch(message('home/kitchen/temp'));
   await dispatcher.dispatch(message('home/kitchen/humidity'));
   t.same(got, ['plus:home/kitchen/temp']);
 
   // Both topics were matched (and remembered) before this route existed.
-  dispatcher.add('home/#', (m) => { got.push(`hash:${m.topic}`); });
+  dispatcher.add('home/#', async (m) => { got.push(`hash:${m.topic}`); });
   await dispatcher.dispatch(message('home/kitchen/temp'));
   await dispatcher.dispatch(message('home/kitchen/humidity'));
   t.same(got.slice(1), ['plus:home/kitchen/temp', 'hash:home/kitchen/temp',
@@ -27,8 +27,8 @@ t.test('routes by filter, and a route added later is matched for a topic seen be
 t.test('a handler that throws is counted and does not stop the others', async (t) => {
   const dispatcher = new Dispatcher(pino({ level: 'silent' }));
   let delivered = 0;
-  dispatcher.add('a/#', () => { throw new Error('bad payload'); });
-  dispatcher.add('a/b', () => { delivered++; });
+  dispatcher.add('a/#', async () => { throw new Error('bad payload'); });
+  dispatcher.add('a/b', async () => { delivered++; });
   await dispatcher.dispatch(message('a/b'));
   await dispatcher.dispatch(message('a/b'));
   t.equal(delivered, 2);
