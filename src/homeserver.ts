@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import type { Config } from './config/schema.js';
+import { BatchSigner } from './crypto/batch-signer.js';
 import { loadOrCreateSigningKey } from './crypto/signing-key.js';
 import { RateLimiter } from './http/rate-limit.js';
 import type { ServerIdentity } from './rooms/event-factory.js';
@@ -49,8 +50,9 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
   const events = new EventStore(db);
   const notifier = new Notifier(() => stream.durable);
   const accountStore = new AccountStore(db);
+  const signer = new BatchSigner(key, { log: log.child({ module: 'signer' }) });
   const rooms = new RoomService({
-    db, events, groups, stream, notifier, identity, log: log.child({ module: 'rooms' }),
+    db, events, groups, stream, notifier, identity, signer, log: log.child({ module: 'rooms' }),
   });
   return {
     config,
@@ -73,6 +75,9 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
       login: new RateLimiter(config.rate_limits.login_per_minute),
       register: new RateLimiter(config.rate_limits.register_per_minute),
     },
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      await signer.close();
+    },
   };
 }

@@ -27,41 +27,68 @@ export interface EventDraft {
 
 export class EventTooLargeError extends Error {}
 
+/** An event with its hashes and ID, whose signature is still to be made. */
+export interface PreparedEvent {
+  /** The PDU; its `signatures` object is empty until `addSignature`. */
+  pdu: PDU;
+  eventId: string;
+  /** The bytes to sign: the canonical JSON of the redacted event without signatures. */
+  signedBytes: Uint8Array;
+}
+
+/** The base64 length of every Ed25519 signature (64 bytes, unpadded). */
+const SIGNATURE_BASE64_LENGTH = 86;
+
 /**
- * Completes, hashes and signs a PDU and computes its event ID, per the server-server API
- * ("Signing events": content hash first, then sign the redacted form; event IDs of room
- * version 4+ are the URL-safe reference hash). The signed bytes and the reference hash are
- * the same canonical JSON, so it is built once.
+ * Completes and hashes a PDU and computes its event ID, per the server-server API ("Signing
+ * events": content hash first, then the signature over the redacted form; event IDs of room
+ * version 4+ are the URL-safe reference hash). The reference hash covers the same bytes as
+ * the signature and not the signature itself, so the ID is known before signing and the
+ * signature can be made later (batched, off the main thread) as long as it is added before
+ * anyone else sees the event. The signed bytes are built once for both.
  */
+export function prepareEvent(fields: PDUFields, version: RoomVersion, identity: ServerIdentity):
+  PreparedEvent {
+  const unhashedJson = canonicalJson(fields);
+  const fieldsBytes = Buffer.byteLength(unhashedJson, 'utf8');
+  // Refuse a plainly oversized event before paying for its hashes and signature.
+  if (fieldsBytes > MAX_PDU_BYTES) {
+    throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
+  }
+  const contentHash = encodeUnpaddedBase64(createHash('sha256').update(unhashedJson).digest());
+  const pdu = { ...fields, hashes: { sha256: contentHash }, signatures: {} } as PDU;
+
+  // Signed over the redacted event without signatures or unsigned.
+  const { signatures: _, ...unsigned } = redactEvent(pdu, version);
+  const signedBytes = Buffer.from(canonicalJson(unsigned), 'utf8');
+  const referenceHash = createHash('sha256').update(signedBytes).digest();
+  const eventId = '$' + encodeUnpaddedBase64Url(referenceHash);
+
+  // Exactly: the canonical PDU is the fields plus `"hashes":{..},"signatures":{..}`, and
+  // every signature has the same length.
+  const envelope = JSON.stringify({ hashes: pdu.hashes, signatures: {
+    [identity.serverName]: { [identity.key.keyId]: 'x'.repeat(SIGNATURE_BASE64_LENGTH) } } });
+  if (fieldsBytes + envelope.length > MAX_PDU_BYTES) {
+    throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
+  }
+  return { pdu, eventId, signedBytes };
+}
+
+/** Puts this server's signature on a prepared PDU (in place: copies share the object). */
+export function addSignature(pdu: PDU, identity: ServerIdentity, signature: Uint8Array): void {
+  pdu.signatures[identity.serverName] = {
+    [identity.key.keyId]: encodeUnpaddedBase64(signature),
+  };
+}
+
+/** Completes, hashes and signs a PDU at once, and computes its event ID. */
 export function finishEvent(
   fields: PDUFields,
   version: RoomVersion,
   identity: ServerIdentity,
 ): { pdu: PDU; eventId: string } {
-  const unhashedJson = canonicalJson(fields);
-  const fieldsBytes = Buffer.byteLength(unhashedJson, 'utf8');
-  // Refuse a plainly oversized event before paying for its signature.
-  if (fieldsBytes > MAX_PDU_BYTES) {
-    throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
-  }
-  const contentHash = createHash('sha256').update(unhashedJson).digest();
-  const hashed = { ...fields, hashes: { sha256: encodeUnpaddedBase64(contentHash) } };
-
-  // Signed over the redacted event without signatures or unsigned; `hashed` has neither.
-  const signedBytes = Buffer.from(canonicalJson(redactEvent(hashed as PDU, version)), 'utf8');
-  const signature = identity.key.sign(signedBytes);
-  const pdu = { ...hashed, signatures: {
-    [identity.serverName]: { [identity.key.keyId]: encodeUnpaddedBase64(signature) },
-  } } as PDU;
-
-  const referenceHash = createHash('sha256').update(signedBytes).digest();
-  const eventId = '$' + encodeUnpaddedBase64Url(referenceHash);
-
-  // Exactly: the canonical PDU is the fields plus `"hashes":{..},"signatures":{..}`.
-  const envelope = JSON.stringify({ hashes: pdu.hashes, signatures: pdu.signatures });
-  if (fieldsBytes + envelope.length > MAX_PDU_BYTES) {
-    throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
-  }
+  const { pdu, eventId, signedBytes } = prepareEvent(fields, version, identity);
+  addSignature(pdu, identity, identity.key.sign(signedBytes));
   return { pdu, eventId };
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { BatchSigner } from '../crypto/batch-signer.js';
 import { CanonicalJsonError } from '../crypto/canonical-json.js';
 import { forbidden, MatrixError } from '../http/errors.js';
 import type { Database, WriteOp } from '../storage/level/database.js';
@@ -14,7 +15,8 @@ import { AuthError } from './auth-error.js';
 import { checkEventAuth } from './auth-rules.js';
 import { stateKey, type PDU, type PDUFields, type StateKey, type StateLookup } from './event.js';
 import {
-  EventTooLargeError, finishEvent, roomIdFromCreateEventId, type EventDraft, type ServerIdentity,
+  addSignature, EventTooLargeError, prepareEvent, roomIdFromCreateEventId, type EventDraft,
+  type PreparedEvent, type ServerIdentity,
 } from './event-factory.js';
 import { userPowerLevel } from './power-levels.js';
 import { redactEvent } from './redaction.js';
@@ -57,6 +59,8 @@ export interface RoomServiceDeps {
   stream: StreamCounter;
   notifier: Notifier;
   identity: ServerIdentity;
+  /** Signs the events; the durable write waits for the signatures (see commit). */
+  signer: BatchSigner;
   log: Logger;
 }
 
@@ -67,10 +71,12 @@ export interface Pending {
   notifyUsers: Set<string>;
   /** Local users' new memberships, cached once the write is durable. */
   memberships: Array<[userId: string, record: MembershipRecord]>;
+  /** The events' signatures being made; each puts itself on its PDU. */
+  signatures: Array<Promise<void>>;
 }
 
 export function newPending(): Pending {
-  return { stored: [], ops: [], notifyUsers: new Set(), memberships: [] };
+  return { stored: [], ops: [], notifyUsers: new Set(), memberships: [], signatures: [] };
 }
 
 /**
@@ -176,10 +182,17 @@ export class RoomService {
     return stored;
   }
 
-  /** Writes what was built (with the stream counter) and then wakes the readers. */
+  /**
+   * Writes what was built (with the stream counter) and then wakes the readers. The write is
+   * queued at once, so writes keep the order in which stream positions were handed out; the
+   * writer encodes it only once its events' signatures are on them.
+   */
   async commit(pending: Pending, roomId: string): Promise<void> {
     pending.ops.push(this.deps.stream.counterOp());
-    await this.deps.db.write(pending.ops);
+    const signed = pending.signatures.length === 0 ? undefined
+      : pending.signatures.length === 1 ? pending.signatures[0]
+        : Promise.all(pending.signatures);
+    await this.deps.db.write(pending.ops, signed);
     // Durable now: make the events visible to readers, in stream order.
     const room = await this.loaded.get(roomId);
     if (room) for (const event of pending.stored) this.remember(room, event);
@@ -271,9 +284,9 @@ export class RoomService {
       else fields.redacts = draft.redacts;
     }
 
-    let finished: { pdu: PDU; eventId: string };
+    let finished: PreparedEvent;
     try {
-      finished = finishEvent(fields, version, this.deps.identity);
+      finished = prepareEvent(fields, version, this.deps.identity);
       checkEventAuth(finished.pdu, (type, key) => authEvents.get(stateKey(type, key)), version,
         { createEventId: create?.event_id });
     } catch (err) {
@@ -283,7 +296,14 @@ export class RoomService {
       if (err instanceof CanonicalJsonError) throw new MatrixError('M_BAD_JSON', err.message);
       throw err;
     }
+    this.sign(finished, pending);
     return this.applyEvent(room, finished.pdu, finished.eventId, pending, options);
+  }
+
+  private sign(event: PreparedEvent, pending: Pending): void {
+    const identity = this.deps.identity;
+    pending.signatures.push(this.deps.signer.sign(event.signedBytes)
+      .then((signature) => addSignature(event.pdu, identity, signature)));
   }
 
   private applyEvent(room: LoadedRoom, pdu: PDU, eventId: string, pending: Pending,
@@ -374,9 +394,9 @@ export class RoomService {
       origin_server_ts: Date.now(), depth: 1, prev_events: [], auth_events: [],
     };
     if (!version.roomIdFromCreate) fields.room_id = this.generateRoomId();
-    let finished: { pdu: PDU; eventId: string };
+    let finished: PreparedEvent;
     try {
-      finished = finishEvent(fields, version, this.deps.identity);
+      finished = prepareEvent(fields, version, this.deps.identity);
       checkEventAuth(finished.pdu, () => undefined, version);
     } catch (err) {
       if (err instanceof AuthError) throw forbidden(err.reason);
@@ -392,6 +412,7 @@ export class RoomService {
     };
     const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set(),
       recent: [], recentFloor: 0 };
+    this.sign(finished, pending);
     this.applyEvent(room, finished.pdu, finished.eventId, pending, {});
     return room;
   }

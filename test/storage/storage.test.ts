@@ -41,6 +41,34 @@ t.test('a failed batch rejects its writers and later writes still work', async (
   await db.close();
 });
 
+t.test('a write waits for its ready promise and keeps its place in the order', async (t) => {
+  const dir = await openTemp(t);
+  const db = await Database.open(dir);
+  // The value is completed after write() was called, as an event's signature is.
+  const value: { signature?: string } = {};
+  let sign: () => void = () => {};
+  const ready = new Promise<void>((resolve) => { sign = resolve; });
+  const order: string[] = [];
+  const first = db.write([{ type: 'put', key: 'first', value }], ready)
+    .then(() => order.push('first'));
+  const second = db.write([{ type: 'put', key: 'second', value: 2 }])
+    .then(() => order.push('second'));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.same(order, [], 'nothing is written while an earlier write is not ready');
+  value.signature = 'made later';
+  sign();
+  await Promise.all([first, second]);
+  t.same(order, ['first', 'second']);
+  t.same(await db.get('first'), { signature: 'made later' }, 'encoded once ready');
+  // A failed ready fails its batch only; the writer goes on.
+  await t.rejects(db.write([{ type: 'put', key: 'never', value: 1 }],
+    Promise.reject(new Error('signing failed'))), /signing failed/);
+  t.equal(await db.get('never'), undefined);
+  await db.write([{ type: 'put', key: 'after', value: 3 }]);
+  t.equal(await db.get('after'), 3);
+  await db.close();
+});
+
 t.test('state groups store deltas and resolve every group exactly after a restart', async (t) => {
   const dir = await openTemp(t);
   let db = await Database.open(dir);

@@ -71,8 +71,9 @@ export class Database {
     return this.level.keys({ gt: prefix, lt: prefix + '\uffff' }).all();
   }
 
-  write(ops: WriteOp[]): Promise<void> {
-    return this.writer.write(ops);
+  /** A durable write, in call order; see DurableWriter.write for `ready`. */
+  write(ops: WriteOp[], ready?: Promise<unknown>): Promise<void> {
+    return this.writer.write(ops, ready);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@ export type WriteOp =
 
 interface Pending {
   ops: WriteOp[];
+  /** What must finish before the batch is encoded (signatures the values carry). */
+  ready: Array<Promise<unknown>>;
   waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>;
 }
 
@@ -24,10 +26,20 @@ export class DurableWriter {
 
   constructor(private readonly db: Level<string, unknown>) {}
 
-  write(ops: WriteOp[]): Promise<void> {
+  /**
+   * Queues `ops` behind every earlier write. Values are encoded when their batch goes out,
+   * after `ready` settles: a caller may still complete an object it put in (an event's
+   * signature) without losing its place in the order. A rejected `ready` fails the batch.
+   */
+  write(ops: WriteOp[], ready?: Promise<unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.pending) this.pending = { ops: [], waiters: [] };
+      if (!this.pending) this.pending = { ops: [], ready: [], waiters: [] };
       for (const op of ops) this.pending.ops.push(op);
+      if (ready) {
+        // Handled now (flush awaits it later), so a rejection is not "unhandled" meanwhile.
+        ready.catch(() => undefined);
+        this.pending.ready.push(ready);
+      }
       this.pending.waiters.push({ resolve, reject });
       if (!this.flushing) {
         // Start after the current I/O phase, so requests that arrived together share a sync.
@@ -49,6 +61,7 @@ export class DurableWriter {
       const batch = this.pending;
       this.pending = undefined;
       try {
+        if (batch.ready.length > 0) await Promise.all(batch.ready);
         await this.db.batch(latestPerKey(batch.ops) as never, { sync: true });
         this.stats.batches += 1;
         this.stats.ops += batch.ops.length;

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { BatchSigner } from '../../src/crypto/batch-signer.js';
+import { nobleEd25519 } from '../../src/crypto/ed25519-noble.js';
+import { generateSigningKey } from '../../src/crypto/signing-key.js';
+
+const messages = (count: number): Uint8Array[] =>
+  Array.from({ length: count }, (_, i) => new Uint8Array(randomBytes(20 + i * 7)));
+
+t.test('a few signatures at a time are made inline, and they verify', async (t) => {
+  const key = generateSigningKey();
+  const signer = new BatchSigner(key, { minBatch: 8 });
+  t.teardown(() => signer.close());
+  const batch = messages(3);
+  const signatures = await Promise.all(batch.map((m) => signer.sign(m)));
+  for (let i = 0; i < batch.length; i++) {
+    t.ok(nobleEd25519.verify(key.publicKey, batch[i]!, signatures[i]!), `message ${i}`);
+  }
+  t.same(signer.stats, { inline: 3, worker: 0, workerStarts: 0 });
+});
+
+t.test('a burst goes to the worker; each answer is its own message\'s signature', async (t) => {
+  const key = generateSigningKey();
+  const signer = new BatchSigner(key, { minBatch: 8 });
+  t.teardown(() => signer.close());
+  const first = messages(40);
+  const pending = first.map((m) => signer.sign(m));
+  // Queued while the first batch is with the worker: sent together once it answers.
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = messages(5);
+  const all = [...pending, ...second.map((m) => signer.sign(m))];
+  const signatures = await Promise.all(all);
+  const sent = [...first, ...second];
+  let verified = 0;
+  for (let i = 0; i < sent.length; i++) {
+    // Signatures are deterministic: the worker's must equal the inline one, byte for byte.
+    t.same(Buffer.from(signatures[i]!), Buffer.from(key.sign(sent[i]!)), `message ${i}`);
+    if (nobleEd25519.verify(key.publicKey, sent[i]!, signatures[i]!)) verified++;
+  }
+  t.equal(verified, sent.length);
+  t.equal(signer.stats.worker, 45);
+  t.equal(signer.stats.workerStarts, 1);
+});
+
+t.test('close signs what is still queued, inline', async (t) => {
+  const key = generateSigningKey();
+  const signer = new BatchSigner(key, { minBatch: 2 });
+  const batch = messages(10);
+  const pending = batch.map((m) => signer.sign(m));
+  await signer.close();
+  const signatures = await Promise.all(pending);
+  t.equal(signatures.filter((s, i) => nobleEd25519.verify(key.publicKey, batch[i]!, s)).length,
+    10);
+  t.equal(signer.stats.inline, 10);
+});
