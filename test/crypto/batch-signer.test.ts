@@ -23,14 +23,18 @@ t.test('a burst goes to the worker; each answer is its own message\'s signature'
   const key = generateSigningKey();
   const signer = new BatchSigner(key, { minBatch: 8 });
   t.teardown(() => signer.close());
-  const first = messages(40);
-  const pending = first.map((m) => signer.sign(m));
-  // Queued while the first batch is with the worker: sent together once it answers.
+  const burst = messages(40);
+  const pending = burst.map((m) => signer.sign(m));
   await new Promise((resolve) => setImmediate(resolve));
-  const second = messages(5);
+  // While the worker (still starting) holds the burst: a few more are signed inline at once,
+  // and another burst waits for the worker's answer and then goes to it.
+  const few = messages(3);
+  const fewSigned = await Promise.all(few.map((m) => signer.sign(m)));
+  t.same({ inline: signer.stats.inline, worker: signer.stats.worker }, { inline: 3, worker: 0 });
+  const second = messages(20);
   const all = [...pending, ...second.map((m) => signer.sign(m))];
-  const signatures = await Promise.all(all);
-  const sent = [...first, ...second];
+  const signatures = [...await Promise.all(all), ...fewSigned];
+  const sent = [...burst, ...second, ...few];
   let verified = 0;
   for (let i = 0; i < sent.length; i++) {
     // Signatures are deterministic: the worker's must equal the inline one, byte for byte.
@@ -38,8 +42,7 @@ t.test('a burst goes to the worker; each answer is its own message\'s signature'
     if (nobleEd25519.verify(key.publicKey, sent[i]!, signatures[i]!)) verified++;
   }
   t.equal(verified, sent.length);
-  t.equal(signer.stats.worker, 45);
-  t.equal(signer.stats.workerStarts, 1);
+  t.same(signer.stats, { inline: 3, worker: 60, workerStarts: 1 });
 });
 
 t.test('close signs what is still queued, inline', async (t) => {
