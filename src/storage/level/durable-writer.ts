@@ -62,7 +62,7 @@ export class DurableWriter {
       this.pending = undefined;
       try {
         if (batch.ready.length > 0) await Promise.all(batch.ready);
-        await this.db.batch(latestPerKey(batch.ops) as never, { sync: true });
+        await this.writeSynced(latestPerKey(batch.ops));
         this.stats.batches += 1;
         this.stats.ops += batch.ops.length;
         for (const w of batch.waiters) w.resolve();
@@ -74,6 +74,25 @@ export class DurableWriter {
     const idle = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of idle) resolve();
+  }
+
+  /**
+   * One synced LevelDB write. Through a chained batch: abstract-level's array form spent
+   * ~13 µs of main-thread time per operation here (copying and checking each op object),
+   * the chained form ~3 µs, encoding included.
+   */
+  private async writeSynced(ops: WriteOp[]): Promise<void> {
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    await batch.write({ sync: true });
   }
 }
 
