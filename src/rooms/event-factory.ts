@@ -3,7 +3,7 @@ import { canonicalJson } from '../crypto/canonical-json.js';
 import { encodeUnpaddedBase64, encodeUnpaddedBase64Url } from '../crypto/base64.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import type { PDU, PDUFields } from './event.js';
-import { redactEvent } from './redaction.js';
+import { redactedView } from './redaction.js';
 import type { RoomVersion } from './room-versions.js';
 
 /** The largest PDU the spec allows, in bytes of its canonical JSON. */
@@ -59,7 +59,7 @@ export function prepareEvent(fields: PDUFields, version: RoomVersion, identity: 
   const pdu = { ...fields, hashes: { sha256: contentHash }, signatures: {} } as PDU;
 
   // Signed over the redacted event without signatures or unsigned.
-  const { signatures: _, ...unsigned } = redactEvent(pdu, version);
+  const { signatures: _, ...unsigned } = redactedView(pdu, version);
   const signedBytes = Buffer.from(canonicalJson(unsigned), 'utf8');
   const referenceHash = createHash('sha256').update(signedBytes).digest();
   const eventId = '$' + encodeUnpaddedBase64Url(referenceHash);

@@ -61,15 +61,28 @@ const CONTENT_BY_ALGORITHM: Readonly<Record<RoomVersion['redaction'], ContentKey
 
 /** Returns a new, redacted copy of `event`; the input is not modified. */
 export function redactEvent(event: PDU, version: RoomVersion): PDU {
+  return redact(event, version, structuredClone);
+}
+
+/**
+ * The redacted form for hashing and signing only: it shares its nested values with `event`
+ * instead of copying them (copying was a visible share of building every event), so it must
+ * be serialized and dropped, never changed or kept.
+ */
+export function redactedView(event: PDU, version: RoomVersion): PDU {
+  return redact(event, version, (value) => value);
+}
+
+function redact(event: PDU, version: RoomVersion, copy: <T>(value: T) => T): PDU {
   const topLevel = version.redaction === 'v11' ? TOP_LEVEL_V11 : TOP_LEVEL_V6;
   const redacted: Record<string, unknown> = {};
   for (const key of topLevel) {
-    // content is rebuilt below; primitives need no copy. This runs for every event built.
+    // content is rebuilt below; primitives need no copy.
     if (key === 'content' || !Object.hasOwn(event, key)) continue;
     const value = event[key];
-    redacted[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+    redacted[key] = typeof value === 'object' && value !== null ? copy(value) : value;
   }
-  redacted.content = redactContent(event.type, event.content ?? {}, version);
+  redacted.content = redactContent(event.type, event.content ?? {}, version, copy);
   return redacted as PDU;
 }
 
@@ -77,20 +90,21 @@ function redactContent(
   type: string,
   content: Record<string, any>,
   version: RoomVersion,
+  copy: <T>(value: T) => T,
 ): Record<string, any> {
   const v11 = version.redaction === 'v11';
-  if (v11 && type === 'm.room.create') return structuredClone(content);
+  if (v11 && type === 'm.room.create') return copy(content);
 
   const table = CONTENT_BY_ALGORITHM[version.redaction];
   const kept: Record<string, any> = {};
   for (const key of table[type] ?? []) {
-    if (Object.hasOwn(content, key)) kept[key] = structuredClone(content[key]);
+    if (Object.hasOwn(content, key)) kept[key] = copy(content[key]);
   }
 
   // v11: a member event keeps the signed key of third_party_invite, and nothing else of it.
   const invite = content.third_party_invite;
   if (v11 && type === 'm.room.member' && isObject(invite) && Object.hasOwn(invite, 'signed')) {
-    kept.third_party_invite = { signed: structuredClone(invite.signed) };
+    kept.third_party_invite = { signed: copy(invite.signed) };
   }
   return kept;
 }
