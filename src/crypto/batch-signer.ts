@@ -2,8 +2,9 @@
 // ~30-45 µs of CPU here, the largest single item of a bridged reading's cost; at thousands
 // of events per second that is worth a second core. A worker thread signs a whole batch per
 // message (~1 µs of main-thread time per signature at batches of 100, against ~13 µs for
-// node:crypto's own threadpool form), and only while the rate is high: a few events at a time
-// are signed inline, so a quiet server never starts the worker or pays its ~9 MiB.
+// node:crypto's own threadpool form), and only while the rate is high: a few events at a time,
+// or one burst such as a room's creation, are signed inline, so a quiet server never starts
+// the worker or pays its ~9 MiB.
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -11,6 +12,11 @@ import type { SigningKey } from './signing-key.js';
 
 /** Below this many signatures in one turn of the event loop, signing inline is cheaper. */
 const WORKER_MIN_BATCH = 8;
+/**
+ * The worker starts only once this many signatures were made within a second: a burst such
+ * as a room's creation (ten events at once) is not worth its start-up and memory.
+ */
+const WORKER_MIN_RATE = 500;
 /** The worker is stopped after this long without work, so its memory goes back. */
 const WORKER_IDLE_MS = 10_000;
 const SIGNATURE_BYTES = 64;
@@ -58,9 +64,16 @@ export class BatchSigner {
   private readonly minBatch: number;
   private readonly log: Logger | undefined;
 
+  private readonly minRate: number;
+  /** Signatures counted in the current one-second window, and the window's start. */
+  private windowCount = 0;
+  private windowStart = 0;
+  private lastWindowCount = 0;
+
   constructor(private readonly key: SigningKey,
-    options: { minBatch?: number; log?: Logger } = {}) {
+    options: { minBatch?: number; minRate?: number; log?: Logger } = {}) {
     this.minBatch = options.minBatch ?? WORKER_MIN_BATCH;
+    this.minRate = options.minRate ?? WORKER_MIN_RATE;
     this.log = options.log;
   }
 
@@ -93,8 +106,21 @@ export class BatchSigner {
   private flush(): void {
     this.scheduled = false;
     if (this.queue.length === 0) return;
-    if (this.queue.length < this.minBatch) this.signInline(this.takeQueue());
+    const busy = this.worker !== undefined || this.recentRate() >= this.minRate;
+    if (this.queue.length < this.minBatch || !busy) this.signInline(this.takeQueue());
     else if (this.inFlight === undefined) this.post(this.takeQueue());
+  }
+
+  /** Signatures asked for in the last full second or this one, whichever is more. */
+  private recentRate(): number {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.lastWindowCount = now - this.windowStart < 2000 ? this.windowCount : 0;
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount += this.queue.length;
+    return Math.max(this.windowCount, this.lastWindowCount);
   }
 
   private takeQueue(): Request[] {

@@ -19,9 +19,20 @@ t.test('a few signatures at a time are made inline, and they verify', async (t) 
   t.same(signer.stats, { inline: 3, worker: 0, workerStarts: 0 });
 });
 
+t.test('a lone burst (a room being created) is signed inline: the rate is low', async (t) => {
+  const key = generateSigningKey();
+  const signer = new BatchSigner(key, { minBatch: 8, minRate: 500 });
+  t.teardown(() => signer.close());
+  const batch = messages(20);
+  const signatures = await Promise.all(batch.map((m) => signer.sign(m)));
+  t.equal(signatures.filter((s, i) => nobleEd25519.verify(key.publicKey, batch[i]!, s)).length,
+    20);
+  t.same(signer.stats, { inline: 20, worker: 0, workerStarts: 0 });
+});
+
 t.test('a burst goes to the worker; each answer is its own message\'s signature', async (t) => {
   const key = generateSigningKey();
-  const signer = new BatchSigner(key, { minBatch: 8 });
+  const signer = new BatchSigner(key, { minBatch: 8, minRate: 30 });
   t.teardown(() => signer.close());
   const burst = messages(40);
   const pending = burst.map((m) => signer.sign(m));
@@ -47,7 +58,7 @@ t.test('a burst goes to the worker; each answer is its own message\'s signature'
 
 t.test('close signs what is still queued, inline', async (t) => {
   const key = generateSigningKey();
-  const signer = new BatchSigner(key, { minBatch: 2 });
+  const signer = new BatchSigner(key, { minBatch: 2, minRate: 0 });
   const batch = messages(10);
   const pending = batch.map((m) => signer.sign(m));
   await signer.close();
