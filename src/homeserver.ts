@@ -66,7 +66,7 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
     notifier,
     rooms,
     accountData: new AccountDataStore(db),
-    receipts: new ReceiptStore(db),
+    receipts: new ReceiptStore(db, stream.durable),
     filters: new FilterStore(db),
     txns: new TransactionStore(db),
     directory: new DirectoryStore(db),

@@ -153,3 +153,34 @@ t.test('typing and receipts', async (t) => {
     t.equal(bad.body.errcode, 'M_BAD_JSON');
   });
 });
+
+t.test('receipts reach /sync before and after a restart, read from disk or memory', async (t) => {
+  let server = await startTestServer(t);
+  const alice = await createUser(server, 'alice');
+  const made = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
+  const roomId = made.body.room_id as string;
+  const quiet = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
+  const first = await send(server, alice, roomId, 'one');
+  await call(server, 'POST', `rooms/${enc(roomId)}/receipt/m.read/${enc(first)}`,
+    { token: alice.token, body: {} });
+
+  server = await server.restart();
+  // Written before this process started: found on disk for a token from before it.
+  const before = await server.hs.receipts.changedSince(roomId, 0);
+  t.same(before.map((r) => r.event_id), [first]);
+  const initial = await call(server, 'GET', 'sync', { token: alice.token });
+  const receiptsIn = (body: any, room: string) => (body.rooms?.join?.[room]?.ephemeral?.events
+    ?? []).filter((e: any) => e.type === 'm.receipt').map((e: any) => Object.keys(e.content));
+  t.same(receiptsIn(initial.body, roomId), [[first]], 'initial sync after the restart');
+
+  const second = await send(server, alice, roomId, 'two');
+  const since = initial.body.next_batch as string;
+  await call(server, 'POST', `rooms/${enc(roomId)}/receipt/m.read/${enc(second)}`,
+    { token: alice.token, body: {} });
+  const next = await call(server, 'GET', `sync?since=${enc(since)}`, { token: alice.token });
+  t.same(receiptsIn(next.body, roomId), [[second]], 'a new receipt in an incremental sync');
+  t.same(receiptsIn(next.body, quiet.body.room_id), [], 'nothing for a room without one');
+  const durable = server.hs.stream.durable;
+  t.same(await server.hs.receipts.changedSince(roomId, durable), [],
+    'nothing after the newest position');
+});
