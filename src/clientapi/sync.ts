@@ -1,15 +1,19 @@
 import { e2eeSyncSection } from '../sync/e2ee-section.js';
 import { loadFilter, matchesRoom } from '../sync/filter.js';
+import type { RoomSet } from '../sync/notifier.js';
 import {
   invitedRoom, joinedRoom, leftRoom, type SyncRequest,
 } from '../sync/sync-rooms.js';
 import { formatSyncToken, parseSyncToken } from '../sync/tokens.js';
+import type { Homeserver } from '../homeserver.js';
 import type { AccountDataRecord } from '../storage/level/account-data.js';
+import type { MembershipRecord } from '../storage/level/events.js';
 import { pushRulesFor } from './push-rules.js';
 import type { ClientApi } from './context.js';
 import { queryInteger } from './validate.js';
 
 type Json = Record<string, unknown>;
+type Memberships = ReadonlyMap<string, MembershipRecord>;
 
 /** Long-polls are capped so a proxy or a client timeout does not cut them first. */
 const MAX_TIMEOUT_MS = 60_000;
@@ -24,20 +28,51 @@ function roomMayHaveNews(sync: SyncRequest, roomId: string, perRoom: Map<string,
     || sync.hs.typing.changedSince(roomId, sync.typingSince ?? 0);
 }
 
-export function mountSync(api: ClientApi): void {
-  const { hs } = api;
+/** The rooms of a live membership cache the user is joined to. */
+function joinedRooms(memberships: Memberships): RoomSet {
+  return { has: (roomId) => memberships.get(roomId)?.membership === 'join' };
+}
 
-  /**
-   * True when something for this user happened after the token: an event in one of their
-   * rooms, a change addressed to them, or typing in one of their rooms. Changes elsewhere on
-   * the server do not end a long-poll.
-   */
-  function pendingChanges(userId: string, since: number, typingSince: number,
-    rooms: Set<string>): boolean {
-    if (hs.notifier.changedSince(userId, rooms, since)) return true;
-    for (const roomId of rooms) if (hs.typing.changedSince(roomId, typingSince)) return true;
+/**
+ * The only rooms an incremental sync needs to look at: those with an event, receipt or
+ * typing change after the token. A membership change is an event of its room, so it is
+ * among them. Undefined when every room must be checked instead: the change logs do not
+ * reach back to the token, or something was addressed to the user (a private read receipt
+ * wakes only its user and does not say in which room).
+ */
+function roomsChangedFor(hs: Homeserver, userId: string, since: number, typingSince: number):
+  Set<string> | undefined {
+  if (hs.notifier.userChangedSince(userId, since)) return undefined;
+  const rooms = hs.notifier.roomsChangedSince(since);
+  const typing = hs.typing.roomsChangedSince(typingSince);
+  if (!rooms || !typing) return undefined;
+  for (const roomId of typing) rooms.add(roomId);
+  return rooms;
+}
+
+/**
+ * True when something for this user happened after the token: an event in one of their
+ * rooms, a change addressed to them, or typing in one of their rooms. Changes elsewhere on
+ * the server do not end a long-poll.
+ */
+function pendingChanges(hs: Homeserver, userId: string, since: number, typingSince: number,
+  memberships: Memberships): boolean {
+  if (hs.notifier.userChangedSince(userId, since)) return true;
+  const joined = joinedRooms(memberships);
+  const changed = roomsChangedFor(hs, userId, since, typingSince);
+  if (changed) {
+    for (const roomId of changed) if (joined.has(roomId)) return true;
     return false;
   }
+  for (const record of memberships.values()) {
+    if (record.membership === 'join' && (hs.notifier.roomChangedSince(record.room_id, since)
+      || hs.typing.changedSince(record.room_id, typingSince))) return true;
+  }
+  return false;
+}
+
+export function mountSync(api: ClientApi): void {
+  const { hs } = api;
 
   // GET /sync
   api.authed('GET', '/sync', async (req) => {
@@ -47,16 +82,13 @@ export function mountSync(api: ClientApi): void {
     const timeout = Math.min(queryInteger(req.query.timeout, 'timeout') ?? 0, MAX_TIMEOUT_MS);
     const userId = req.user.userId;
 
-    let memberships = await hs.events.memberships(userId);
-    if (token && !fullState && timeout > 0) {
-      const joined = new Set(memberships.filter((m) => m.membership === 'join')
-        .map((m) => m.room_id));
-      if (!pendingChanges(userId, token.pos, token.typing, joined)) {
-        const abort = new AbortController();
-        req.raw.raw.once('close', () => abort.abort());
-        await hs.notifier.wait(userId, joined, timeout, abort.signal);
-        memberships = await hs.events.memberships(userId);
-      }
+    // The live cache: it follows membership changes made while the request waits.
+    const memberships = await hs.events.membershipsByRoom(userId);
+    if (token && !fullState && timeout > 0
+      && !pendingChanges(hs, userId, token.pos, token.typing, memberships)) {
+      const abort = new AbortController();
+      req.raw.raw.once('close', () => abort.abort());
+      await hs.notifier.wait(userId, joinedRooms(memberships), timeout, abort.signal);
     }
 
     const sync: SyncRequest = {
@@ -64,6 +96,14 @@ export function mountSync(api: ClientApi): void {
       upTo: hs.stream.durable, fullState, filter, now: Date.now(),
     };
     const since = sync.since ?? 0;
+    // Read at once with upTo. With a token, only the rooms that changed after it are read
+    // (a hub's owner is in a thousand device rooms, a handful of which change per sync);
+    // the rest would all be skipped below anyway.
+    const changedRooms = token && !fullState
+      ? roomsChangedFor(hs, userId, token.pos, token.typing) : undefined;
+    const records = changedRooms
+      ? [...changedRooms].flatMap((roomId) => memberships.get(roomId) ?? [])
+      : [...memberships.values()];
     // Account data writes wake their user: without one since the token there is none.
     const accountData = sync.since === undefined ? await hs.accountData.all(userId)
       : hs.notifier.userChangedSince(userId, since)
@@ -83,7 +123,7 @@ export function mountSync(api: ClientApi): void {
     const invite: Json = {};
     const knock: Json = {};
     const leave: Json = {};
-    for (const record of memberships) {
+    for (const record of records) {
       if (record.pos > sync.upTo || !matchesRoom(filter.room, record.room_id)) continue;
       const changed = sync.since === undefined || record.pos > sync.since;
       // A joined room nothing happened in since the token is skipped without loading it:

@@ -49,9 +49,15 @@ export async function deviceListChanges(hs: Homeserver, userId: string, since: n
   for (const user of keyChanges) changed.add(user);
 
   const departed = new Set<string>();
-  for (const membership of await hs.events.memberships(userId)) {
+  // Rooms with no wake-up since the token cannot have changed anything. The recent change
+  // log names them when it reaches back that far (a membership change is an event of its
+  // room, so rooms left in the window are among them); else every membership is checked.
+  const byRoom = await hs.events.membershipsByRoom(userId);
+  const changedRooms = hs.notifier.roomsChangedSince(since);
+  const memberships = changedRooms
+    ? [...changedRooms].flatMap((roomId) => byRoom.get(roomId) ?? []) : [...byRoom.values()];
+  for (const membership of memberships) {
     const isJoin = membership.membership === 'join';
-    // Rooms with no wake-up since the token (or left before it) cannot have changed anything.
     if (isJoin ? !hs.notifier.roomChangedSince(membership.room_id, since)
       : !(membership.pos > since && membership.pos <= upTo)) continue;
     const room = await hs.rooms.getRoom(membership.room_id);

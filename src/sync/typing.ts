@@ -1,4 +1,7 @@
-import type { Notifier } from './notifier.js';
+import { ChangeLog, type Notifier } from './notifier.js';
+
+/** Typing changes kept in order; a /sync token older than these checks each room instead. */
+const TYPING_LOG_SIZE = 4096;
 
 /**
  * Who is typing where. Typing is ephemeral: it lives in memory with its own serial (part of
@@ -7,6 +10,7 @@ import type { Notifier } from './notifier.js';
 export class TypingTracker {
   private readonly rooms = new Map<string, Map<string, number>>();
   private readonly changedAt = new Map<string, number>();
+  private readonly log = new ChangeLog(TYPING_LOG_SIZE, 0);
   private serialValue = 0;
 
   constructor(private readonly notifier: Notifier, private readonly now = () => Date.now()) {}
@@ -42,6 +46,14 @@ export class TypingTracker {
     return (this.changedAt.get(roomId) ?? 0) > serial;
   }
 
+  /**
+   * The rooms whose typing list changed after `serial` (exactly those for which changedSince
+   * is true), or undefined when the log no longer reaches back that far.
+   */
+  roomsChangedSince(serial: number): Set<string> | undefined {
+    return this.log.keysAfter(serial);
+  }
+
   private isTyping(users: Map<string, number>, userId: string): boolean {
     const until = users.get(userId);
     return until !== undefined && until > this.now();
@@ -63,6 +75,7 @@ export class TypingTracker {
   private touch(roomId: string): void {
     this.serialValue += 1;
     this.changedAt.set(roomId, this.serialValue);
+    this.log.record(this.serialValue, roomId);
     this.notifier.notify({ roomId });
   }
 }

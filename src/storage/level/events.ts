@@ -134,6 +134,14 @@ export class EventStore {
     return [...(await this.loadMemberships(userId)).values()];
   }
 
+  /**
+   * The same memberships by room, as the live cache (it changes as memberships do): /sync
+   * looks up the few rooms that changed, and asks whether a room is joined, without a copy.
+   */
+  membershipsByRoom(userId: string): Promise<ReadonlyMap<string, MembershipRecord>> {
+    return this.loadMemberships(userId);
+  }
+
   private async loadMemberships(userId: string): Promise<Map<string, MembershipRecord>> {
     let cached = this.membershipCache.get(userId);
     if (cached) return cached;
