@@ -18,6 +18,24 @@ type Memberships = ReadonlyMap<string, MembershipRecord>;
 /** Long-polls are capped so a proxy or a client timeout does not cut them first. */
 const MAX_TIMEOUT_MS = 60_000;
 
+/** Rooms assembled at once: enough to keep LevelDB's threads busy, few enough to stay fair. */
+const ROOMS_AT_ONCE = 8;
+
+/** `fn` over `items`, at most `limit` at a time, results in the order of `items`. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number,
+  fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Whether a joined room can have anything new for this sync (events, receipts, typing). */
 function roomMayHaveNews(sync: SyncRequest, roomId: string, perRoom: Map<string, Json[]>):
   boolean {
@@ -119,36 +137,38 @@ export function mountSync(api: ClientApi): void {
       global.push({ type: 'm.push_rules', content: await pushRulesFor(hs, userId) });
     }
 
-    const join: Json = {};
-    const invite: Json = {};
-    const knock: Json = {};
-    const leave: Json = {};
-    for (const record of records) {
-      if (record.pos > sync.upTo || !matchesRoom(filter.room, record.room_id)) continue;
-      const changed = sync.since === undefined || record.pos > sync.since;
-      // A joined room nothing happened in since the token is skipped without loading it:
-      // the bridge's owner may be in a thousand device rooms, few of which change per sync.
-      if (record.membership === 'join' && !changed && !fullState
-        && !roomMayHaveNews(sync, record.room_id, perRoom)) continue;
-      const room = await hs.rooms.getRoom(record.room_id);
-      if (!room) continue;
-      if (record.membership === 'join') {
-        const entry = await joinedRoom(sync, room, record, perRoom.get(room.roomId) ?? []);
-        if (entry) join[room.roomId] = entry;
-      } else if (record.membership === 'invite' && changed) {
-        invite[room.roomId] = invitedRoom(sync, room);
-      } else if (record.membership === 'knock' && changed) {
-        knock[room.roomId] = invitedRoom(sync, room);
-      } else if ((record.membership === 'leave' || record.membership === 'ban') && changed
-        && (sync.since !== undefined || filter.room?.include_leave)) {
-        leave[room.roomId] = await leftRoom(sync, room, record);
-      }
-    }
+    // Rooms are assembled a few at a time, so one room's disk reads overlap another's work
+    // (an initial sync reads every room's timeline); entries keep the membership order.
+    type Section = 'join' | 'invite' | 'knock' | 'leave';
+    const entries = await mapConcurrently(records, ROOMS_AT_ONCE,
+      async (record): Promise<[Section, Json | undefined] | undefined> => {
+        if (record.pos > sync.upTo || !matchesRoom(filter.room, record.room_id)) return;
+        const changed = sync.since === undefined || record.pos > sync.since;
+        // A joined room nothing happened in since the token is skipped without loading it.
+        if (record.membership === 'join' && !changed && !fullState
+          && !roomMayHaveNews(sync, record.room_id, perRoom)) return;
+        const room = await hs.rooms.getRoom(record.room_id);
+        if (!room) return;
+        if (record.membership === 'join') {
+          return ['join', await joinedRoom(sync, room, record, perRoom.get(room.roomId) ?? [])];
+        } else if (record.membership === 'invite' && changed) {
+          return ['invite', invitedRoom(sync, room)];
+        } else if (record.membership === 'knock' && changed) {
+          return ['knock', invitedRoom(sync, room)];
+        } else if ((record.membership === 'leave' || record.membership === 'ban') && changed
+          && (sync.since !== undefined || filter.room?.include_leave)) {
+          return ['leave', await leftRoom(sync, room, record)];
+        }
+      });
+    const rooms: Record<Section, Json> = { join: {}, invite: {}, knock: {}, leave: {} };
+    entries.forEach((entry, i) => {
+      if (entry?.[1]) rooms[entry[0]][records[i]!.room_id] = entry[1];
+    });
 
     const e2ee = await e2eeSyncSection(hs, userId, req.user.deviceId, since, sync.upTo);
     return {
       next_batch: formatSyncToken({ pos: sync.upTo, typing: hs.typing.serial }),
-      rooms: { join, invite, knock, leave },
+      rooms,
       account_data: { events: global },
       presence: { events: [] },
       to_device: e2ee.to_device,

@@ -29,7 +29,6 @@ function timelineLimit(filter: SyncFilter): number {
   return typeof limit === 'number' && limit >= 0 ? Math.min(limit, 500) : 10;
 }
 
-
 /**
  * The timeline of one room between two stream positions: the latest `limit` events after
  * `since` (or from the start), with `limited` when older ones were left out.
@@ -38,31 +37,44 @@ async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | 
   upTo: number) {
   const limit = timelineLimit(req.filter);
   if ((since ?? 0) >= room.recentFloor) return recentTimeline(req, room, since ?? 0, upTo, limit);
+  // The window in memory holds every event above recentFloor: when more than `limit` of
+  // them pass, the latest `limit` are the answer and older ones were left out either way.
+  const inMemory = recentTimeline(req, room, since ?? 0, upTo, limit);
+  if (limit > 0 && inMemory.limited) return inMemory;
+  const filter = req.filter.room?.timeline ?? {};
   const wanted: StoredEvent[] = [];
-  let limited = false;
+  // Whether a row older than the oldest wanted event was seen: then `limited` is known.
+  let olderSeen = false;
   let cursor = upTo + 1;
-  let lowest = upTo;
   while (wanted.length < limit) {
     const rows = await req.hs.events.timeline(room.roomId,
       { from: since, to: cursor, backwards: true, limit: limit * 2 });
     if (rows.length === 0) break;
-    const events = await req.hs.events.getEvents(rows.map((r) => r.event_id));
-    for (const event of events) {
-      if (!event) continue;
-      cursor = event.pos;
-      if (!matchesEventFilter(req.filter.room?.timeline ?? {}, event.pdu.type, event.pdu.sender)) {
-        continue;
+    // Rows are small; events are loaded only as many as can still be wanted, the rest of the
+    // page only if some did not pass the filter (an initial /sync of a thousand rooms read
+    // twice the events it sent).
+    let next = 0;
+    while (next < rows.length && wanted.length < limit) {
+      const take = next === 0 ? limit - wanted.length : rows.length - next;
+      const page = rows.slice(next, next + take);
+      next += page.length;
+      for (const event of await req.hs.events.getEvents(page.map((r) => r.event_id))) {
+        if (wanted.length === limit) { olderSeen = true; break; }
+        if (event && matchesEventFilter(filter, event.pdu.type, event.pdu.sender)) {
+          wanted.push(event);
+        }
       }
-      if (wanted.length === limit) { limited = true; break; }
-      wanted.push(event);
-      lowest = event.pos;
     }
-    if (limited || rows.length < limit * 2) break;
+    if (wanted.length === limit && next < rows.length) olderSeen = true;
+    cursor = rows[rows.length - 1]!.pos;
+    if (rows.length < limit * 2) break;
   }
-  if (!limited && wanted.length === limit && limit > 0) {
-    const older = await req.hs.events.timeline(room.roomId,
-      { from: since, to: lowest, backwards: true, limit: 1 });
-    limited = older.length > 0;
+  // Limited when the timeline is full and anything (of any type) in the window is older.
+  let limited = false;
+  const lowest = wanted[wanted.length - 1];
+  if (lowest && wanted.length === limit) {
+    limited = olderSeen || (await req.hs.events.timeline(room.roomId,
+      { from: since, to: lowest.pos, backwards: true, limit: 1 })).length > 0;
   }
   wanted.reverse();
   const first = wanted[0];
