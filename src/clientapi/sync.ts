@@ -144,7 +144,9 @@ export function mountSync(api: ClientApi): void {
       async (record): Promise<[Section, Json | undefined] | undefined> => {
         if (record.pos > sync.upTo || !matchesRoom(filter.room, record.room_id)) return;
         const changed = sync.since === undefined || record.pos > sync.since;
-        // A joined room nothing happened in since the token is skipped without loading it.
+        // A joined room nothing happened in since the token is skipped without loading it,
+        // and so is any other membership older than the token (none of them is sent then).
+        if (record.membership !== 'join' && !changed) return;
         if (record.membership === 'join' && !changed && !fullState
           && !roomMayHaveNews(sync, record.room_id, perRoom)) return;
         const room = await hs.rooms.getRoom(record.room_id);
