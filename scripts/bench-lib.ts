@@ -206,6 +206,26 @@ export async function rssOf(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * CPU seconds a process has used so far (user + system, from /proc, Linux): `main` is its
+ * main thread (the JavaScript event loop, the server's bottleneck), `all` every thread
+ * (signing worker, LevelDB, libuv pool, GC helpers).
+ */
+export async function cpuOf(pid: number): Promise<{ main: number; all: number }> {
+  const ticks = async (path: string) => {
+    const stat = await readFile(path, 'utf8');
+    // Fields after the command name (which may hold spaces) start after its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  };
+  const [main, all] = await Promise.all([ticks(`/proc/${pid}/task/${pid}/stat`),
+    ticks(`/proc/${pid}/stat`)]);
+  return { main, all };
+}
+
+/** USER_HZ, the unit of /proc CPU times: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 export interface ServerChild {
   proc: ChildProcess;
   url: string;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { registerUser, SHARED_SECRET, type BenchUser } from './bench-cs-api.js';
 import {
-  cleanup, fmtInt, fmtMiB, fmtMs, freePort, JsonClient, MAIN_JS, makeTempDir, ok, percentile,
+  cleanup, cpuOf, fmtInt, fmtMiB, fmtMs, freePort, JsonClient, MAIN_JS, makeTempDir, ok, percentile,
   printTable, rssOf, SERVER_NODE_FLAGS, sleep, spawnNode, stopChild, type Row,
 } from './bench-lib.js';
 import { benchRawAedes } from './bench-mqtt-raw.js';
@@ -132,8 +132,8 @@ async function joinAll(url: string, user: BenchUser): Promise<void> {
 }
 
 /** Every client keeps publishing to its devices; acknowledged publishes per second. */
-async function saturate(clients: MqttClient[], seen: { count: number }): Promise<{
-  acked: number; synced: number }> {
+async function saturate(clients: MqttClient[], seen: { count: number }, pid: number):
+  Promise<{ acked: number; synced: number; cpuMain: number; cpuAll: number }> {
   let running = true;
   let acked = 0;
   let seq = 1;
@@ -144,10 +144,13 @@ async function saturate(clients: MqttClient[], seen: { count: number }): Promise
     }
   });
   await sleep(500);
-  const [a0, s0, t0] = [acked, seen.count, performance.now()];
+  const [a0, s0, t0, c0] = [acked, seen.count, performance.now(), await cpuOf(pid)];
   await sleep(SATURATION_MS);
   const seconds = (performance.now() - t0) / 1000;
-  const result = { acked: (acked - a0) / seconds, synced: (seen.count - s0) / seconds };
+  const c1 = await cpuOf(pid);
+  const events = acked - a0;
+  const result = { acked: events / seconds, synced: (seen.count - s0) / seconds,
+    cpuMain: (c1.main - c0.main) / events, cpuAll: (c1.all - c0.all) / events };
   running = false;
   await Promise.all(loops);
   return result;
@@ -209,7 +212,7 @@ export async function benchMqtt(): Promise<Row[]> {
     });
     const initialSyncMs = await follower.initialMs;
     console.log(`initial /sync of the owner (${DEVICES} device rooms): ${fmtMs(initialSyncMs)}`);
-    const sat = await saturate(clients, seen);
+    const sat = await saturate(clients, seen, server.proc.pid!);
     await follower.caughtUp();
     const sent = await steady(clients, sentAt, latencies);
     await follower.stop();
@@ -224,6 +227,10 @@ export async function benchMqtt(): Promise<Row[]> {
       comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
         / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,
       meets: sat.acked >= TARGET.eventsPerSecond });
+    rows.push({ metric: 'server CPU per event at saturation',
+      measured: `${fmtInt(sat.cpuMain * 1e6)} µs`, target: '-',
+      comparison: `main thread; all threads ${fmtInt(sat.cpuAll * 1e6)} µs (signing worker, ` +
+        'LevelDB, GC helpers)' });
     rows.push({ metric: `owner's initial /sync, ${fmtInt(DEVICES)} device rooms`,
       measured: fmtMs(initialSyncMs), target: '-', comparison: 'before the load runs' });
     rows.push({ metric: 'MQTT publish to /sync, p50 at 1,000/s', measured: fmtMs(p50), target: '-',
