@@ -112,26 +112,34 @@ function capabilityOf(property: string, kind: string, config: Config): Capabilit
   }
 }
 
+/** The topics an entity reads: its state topic and its availability topics. */
+function topicsOf(e: Entity): string[] {
+  const topics = e.availability.map((a) => a.topic);
+  if (e.stateTopic) topics.unshift(e.stateTopic);
+  return topics;
+}
+
 export class HaDiscovery {
   private readonly entities = new Map<string, Entity>();
   private readonly fingerprints = new Map<string, string>();
-  /** State or availability topic → the entities reading it; rebuilt when a config changes. */
+  /** State or availability topic → the entities reading it. */
   private byTopic = new Map<string, Entity[]>();
 
   constructor(private readonly profile: Profile) {}
 
+  /** Rebuilds the topic index (after a config was replaced or removed). */
   private reindex(): void {
-    const index = new Map<string, Entity[]>();
-    const add = (topic: string, e: Entity) => {
-      const list = index.get(topic) ?? [];
-      if (!list.includes(e)) list.push(e);
-      index.set(topic, list);
-    };
-    for (const e of this.entities.values()) {
-      if (e.stateTopic) add(e.stateTopic, e);
-      for (const a of e.availability) add(a.topic, e);
+    this.byTopic = new Map();
+    for (const e of this.entities.values()) this.index(e);
+  }
+
+  /** Adds one entity's topics to the index. */
+  private index(e: Entity): void {
+    for (const topic of topicsOf(e)) {
+      const list = this.byTopic.get(topic);
+      if (!list) this.byTopic.set(topic, [e]);
+      else if (!list.includes(e)) list.push(e);
     }
-    this.byTopic = index;
   }
 
   topics(): string[] {
@@ -158,7 +166,6 @@ export class HaDiscovery {
     }
     const component = captures.component ?? 'sensor';
     const kind = spec.components[component] ?? 'sensor';
-    const before = new Set(this.profile.subscriptions().map((s) => s.filter));
 
     const entity: Entity = {
       deviceId, property, kind,
@@ -178,10 +185,14 @@ export class HaDiscovery {
         entity.templateError = (err as Error).message;
       }
     }
+    // Topics no entity read before: the bridge subscribes to them (unless a rule covers them).
+    const fresh = new Set(topicsOf(entity).filter((t) => !this.byTopic.has(t)
+      && this.profile.needsOwnSubscription(t)));
     const old = this.entities.get(topic);
     if (old && old.deviceId !== deviceId) this.remove(topic);
     this.entities.set(topic, entity);
-    this.reindex();
+    if (old) this.reindex();
+    else this.index(entity);
 
     const device = this.profile.device(deviceId);
     const learned = (device.properties[property] ??= {});
@@ -223,8 +234,7 @@ export class HaDiscovery {
     }
 
     const m = this.profile.message(deviceId, updates);
-    const fresh = this.profile.subscriptions().map((s) => s.filter).filter((f) => !before.has(f));
-    if (fresh.length > 0) m.subscribe = fresh;
+    if (fresh.size > 0) m.subscribe = [...fresh];
     return [m];
   }
 

@@ -54,6 +54,9 @@ export class Profile {
   readonly listed = new Map<number, Map<string, string>>();
   private readonly announcedCaps = new Map<string, string>();
   private readonly ha = new HaDiscovery(this);
+  /** The rules never change after construction: their filters are worked out once. */
+  private ruleFilterCache: Map<string, boolean> | undefined;
+  private ruleSubsCache: Subscription[] | undefined;
 
   constructor(readonly spec: ProfileSpec, options: { maxPayloadBytes?: number } = {}) {
     this.name = spec.name;
@@ -63,6 +66,30 @@ export class Profile {
 
   /** MQTT filters to subscribe to; grows as discovery teaches new topics. */
   subscriptions(): Subscription[] {
+    const subs = [...this.ruleSubscriptions()];
+    for (const topic of this.ha.topics()) {
+      if (this.needsOwnSubscription(topic)) subs.push({ filter: topic, retained: true });
+    }
+    return subs;
+  }
+
+  /**
+   * Whether a topic discovery taught needs a subscription of its own: no rule's filter
+   * covers it. Asked per new topic, so that a thousand retained discovery configs at start
+   * do not each recompute every subscription (which made start-up quadratic).
+   */
+  needsOwnSubscription(topic: string): boolean {
+    return !this.ruleFilters().some((f) => topicMatches(f, topic));
+  }
+
+  /** True when one of the profile's filters (static or learned) covers the topic. */
+  covers(topic: string): boolean {
+    return this.ha.knows(topic) || !this.needsOwnSubscription(topic);
+  }
+
+  /** Every filter of the rules (ignore rules aside), with whether it carries retained data. */
+  private ruleFilterMap(): Map<string, boolean> {
+    if (this.ruleFilterCache) return this.ruleFilterCache;
     const byFilter = new Map<string, boolean>();
     for (const { spec, pattern } of this.rules) {
       if (spec.kind === 'ignore') continue;
@@ -70,19 +97,25 @@ export class Profile {
         byFilter.set(f, (byFilter.get(f) ?? false) || !!spec.retained);
       }
     }
-    for (const topic of this.ha.topics()) {
-      if (![...byFilter.keys()].some((f) => topicMatches(f, topic))) byFilter.set(topic, true);
-    }
-    // Overlapping subscriptions may deliver a message twice ([MQTT-3.3.5-1] lets a broker
-    // send one copy per match), so a filter another one already covers is dropped.
-    const all = [...byFilter].map(([filter, retained]) => ({ filter, retained }));
-    return all.filter((s) => !all.some((o) => o !== s && filterCovers(o.filter, s.filter)
-      && (o.retained || !s.retained)));
+    this.ruleFilterCache = byFilter;
+    return byFilter;
   }
 
-  /** True when one of the profile's filters (static or learned) covers the topic. */
-  covers(topic: string): boolean {
-    return this.subscriptions().some((s) => topicMatches(s.filter, topic));
+  private ruleFilters(): string[] {
+    return [...this.ruleFilterMap().keys()];
+  }
+
+  /**
+   * The rules' subscriptions. Overlapping subscriptions may deliver a message twice
+   * ([MQTT-3.3.5-1] lets a broker send one copy per match), so a filter another one already
+   * covers is dropped.
+   */
+  private ruleSubscriptions(): Subscription[] {
+    if (this.ruleSubsCache) return this.ruleSubsCache;
+    const all = [...this.ruleFilterMap()].map(([filter, retained]) => ({ filter, retained }));
+    this.ruleSubsCache = all.filter((s) => !all.some((o) => o !== s
+      && filterCovers(o.filter, s.filter) && (o.retained || !s.retained)));
+    return this.ruleSubsCache;
   }
 
   device(id: string): LearnedDevice {

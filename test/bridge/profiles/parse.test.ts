@@ -34,6 +34,28 @@ t.test('subscriptions grow with the topics discovery announces', async (t) => {
   t.equal(ha!.parse('other/topic', Buffer.from('1')), undefined, 'unknown topics are not its own');
 });
 
+t.test('each discovery config subscribes only the topics no one read before', async (t) => {
+  const [ha] = await loadProfiles(devices, ['homeassistant']);
+  const publish = (object: string, config: Record<string, unknown>) => {
+    const m = ha!.parse(`homeassistant/sensor/d1/${object}/config`,
+      Buffer.from(JSON.stringify({ device: { identifiers: ['d1'] }, ...config })));
+    return m && !isParseFailure(m) ? m.subscribe : 'failed';
+  };
+  t.same(publish('t', { unique_id: 't', state_topic: 'd1/state', availability_topic: 'd1/lwt' }),
+    ['d1/state', 'd1/lwt']);
+  t.same(publish('h', { unique_id: 'h', state_topic: 'd1/state', availability_topic: 'd1/lwt' }),
+    undefined, 'a second entity on the same topics adds nothing');
+  t.same(publish('p', { unique_id: 'p', state_topic: 'd1/power' }), ['d1/power']);
+  t.same(publish('x', { unique_id: 'x', state_topic: 'homeassistant/sensor/d1/x/config' }),
+    undefined, 'a topic the rules already cover needs no subscription of its own');
+  // Replacing a config with new topics subscribes those; the list holds each once.
+  t.same(publish('p', { unique_id: 'p', state_topic: 'd1/power2' }), ['d1/power2']);
+  const filters = ha!.subscriptions().map((s) => s.filter);
+  t.same(filters.filter((f) => f.startsWith('d1/')).sort(),
+    ['d1/lwt', 'd1/power2', 'd1/state'], 'the replaced topic is no longer listed');
+  t.equal(new Set(filters).size, filters.length);
+});
+
 t.test('learned state handed back to buildCommand works in a fresh profile', async (t) => {
   const [a] = await loadProfiles(devices, ['esphome']);
   a!.parse('hall/switch/light/state', Buffer.from('OFF'));
