@@ -35,6 +35,7 @@ export async function deleteDevices(hs: Homeserver, userId: string, deviceIds: s
     ops.push(...await inbox.deleteInboxOps(userId, deviceId));
   }
   await writeDeviceListChange(hs, [userId], ops);
+  for (const deviceId of deviceIds) keys.changed(userId, deviceId);
 }
 
 /** Mounts the device management API (client-server API, "Device management"). */

@@ -101,6 +101,7 @@ export function mountKeys(api: ClientApi): void {
     } else if (ops.length > 0) {
       await hs.db.write(ops);
     }
+    if (ops.length > 0) keys.changed(userId, deviceId);
     return { one_time_key_counts: await oneTimeKeyCounts(hs, userId, deviceId) };
   }, KEY_PREFIXES);
 

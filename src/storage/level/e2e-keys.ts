@@ -15,6 +15,11 @@ export interface ClaimedKey {
   key: unknown;
 }
 
+interface KeyCounts {
+  oneTime: Record<string, number>;
+  unusedFallback: string[];
+}
+
 export type CrossSigningUsage = 'master' | 'self_signing' | 'user_signing';
 
 const DEVICE_KEYS = 'e2edk:';
@@ -35,6 +40,14 @@ const SEP = '\u0000';
 export class E2eKeyStore {
   /** Claims of one device run one after another, so no one-time key is handed out twice. */
   private readonly claimChains = new Map<string, Promise<unknown>>();
+  /**
+   * Each device's one-time key counts and unused fallback types, asked for by every /sync
+   * (two disk scans each time, the largest per-sync cost with many rooms). An entry is kept
+   * only if no change to the device's keys began while it was read: `changed()` bumps the
+   * device's generation when its key writes are built and again once they are durable.
+   */
+  private readonly keyCounts = new Map<string, KeyCounts>();
+  private readonly generations = new Map<string, number>();
 
   constructor(private readonly db: Database) {}
 
@@ -62,6 +75,7 @@ export class E2eKeyStore {
   }
 
   putOneTimeKeyOp(userId: string, deviceId: string, id: string, key: unknown): WriteOp {
+    this.changed(userId, deviceId);
     return { type: 'put', key: this.oneTimeKey(userId, deviceId, id), value: key };
   }
 
@@ -75,6 +89,40 @@ export class E2eKeyStore {
    * the keys are read: the key material is never loaded or decoded for a count.
    */
   async oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>> {
+    return { ...(await this.counts(userId, deviceId)).oneTime };
+  }
+
+  /** Algorithms for which the device has a fallback key no claim has used yet. */
+  async unusedFallbackKeyTypes(userId: string, deviceId: string): Promise<string[]> {
+    return [...(await this.counts(userId, deviceId)).unusedFallback];
+  }
+
+  /**
+   * Call when a device's one-time or fallback keys change: as their writes are built (the
+   * put and delete helpers here do) and again once the write is durable.
+   */
+  changed(userId: string, deviceId: string): void {
+    const device = userId + SEP + deviceId;
+    this.generations.set(device, (this.generations.get(device) ?? 0) + 1);
+    this.keyCounts.delete(device);
+  }
+
+  private async counts(userId: string, deviceId: string): Promise<KeyCounts> {
+    const device = userId + SEP + deviceId;
+    const cached = this.keyCounts.get(device);
+    if (cached) return cached;
+    const generation = this.generations.get(device) ?? 0;
+    const [oneTime, unusedFallback] = await Promise.all([
+      this.readOneTimeKeyCounts(userId, deviceId),
+      this.readUnusedFallbackKeyTypes(userId, deviceId),
+    ]);
+    const counts = { oneTime, unusedFallback };
+    if ((this.generations.get(device) ?? 0) === generation) this.keyCounts.set(device, counts);
+    return counts;
+  }
+
+  private async readOneTimeKeyCounts(userId: string, deviceId: string):
+    Promise<Record<string, number>> {
     const prefix = ONE_TIME + userId + SEP + deviceId + SEP;
     const counts: Record<string, number> = {};
     for (const key of await this.db.keys(prefix)) {
@@ -93,11 +141,12 @@ export class E2eKeyStore {
 
   putFallbackKeyOp(userId: string, deviceId: string, algorithm: string,
     record: FallbackKeyRecord): WriteOp {
+    this.changed(userId, deviceId);
     return { type: 'put', key: FALLBACK + [userId, deviceId, algorithm].join(SEP), value: record };
   }
 
-  /** Algorithms for which the device has a fallback key no claim has used yet. */
-  async unusedFallbackKeyTypes(userId: string, deviceId: string): Promise<string[]> {
+  private async readUnusedFallbackKeyTypes(userId: string, deviceId: string):
+    Promise<string[]> {
     const prefix = FALLBACK + userId + SEP + deviceId + SEP;
     return (await this.db.range<FallbackKeyRecord>(prefix))
       .filter(([, record]) => !record.used)
@@ -126,7 +175,9 @@ export class E2eKeyStore {
     const prefix = ONE_TIME + [userId, deviceId, algorithm].join(SEP) + SEP;
     const [first] = await this.db.range(prefix, { limit: 1 });
     if (first) {
+      this.changed(userId, deviceId);
       await this.db.write([{ type: 'del', key: first[0] }]);
+      this.changed(userId, deviceId);
       return { id: `${algorithm}:${first[0].slice(prefix.length)}`, key: first[1] };
     }
     const fallback = await this.getFallbackKey(userId, deviceId, algorithm);
@@ -134,6 +185,7 @@ export class E2eKeyStore {
     if (!fallback.used) {
       await this.db.write([this.putFallbackKeyOp(userId, deviceId, algorithm,
         { ...fallback, used: true })]);
+      this.changed(userId, deviceId);
     }
     return { id: `${algorithm}:${fallback.key_id}`, key: fallback.key };
   }
@@ -174,6 +226,7 @@ export class E2eKeyStore {
 
   /** Everything kept for one device: keys, one-time and fallback keys, signatures on it. */
   async deleteDeviceOps(userId: string, deviceId: string): Promise<WriteOp[]> {
+    this.changed(userId, deviceId);
     const ops: WriteOp[] = [{ type: 'del', key: DEVICE_KEYS + userId + SEP + deviceId }];
     for (const prefix of [ONE_TIME, FALLBACK, SIGNATURE]) {
       for (const [key] of await this.db.range(prefix + userId + SEP + deviceId + SEP)) {
