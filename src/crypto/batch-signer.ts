@@ -18,7 +18,7 @@ const WORKER_MIN_BATCH = 8;
  */
 const WORKER_MIN_RATE = 500;
 /** The worker is stopped after this long without work, so its memory goes back. */
-const WORKER_IDLE_MS = 10_000;
+const WORKER_IDLE_MS = 1_000;
 const SIGNATURE_BYTES = 64;
 
 // The worker's whole program, plain CommonJS: it runs from a string so that it needs no file

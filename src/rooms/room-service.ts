@@ -21,6 +21,7 @@ import {
 import { userPowerLevel } from './power-levels.js';
 import { redactEvent } from './redaction.js';
 import { getRoomVersion, type RoomVersion } from './room-versions.js';
+import { slimEvent } from './slim-event.js';
 
 /** A room's current state, kept in memory while the process runs. */
 export interface LoadedRoom {
@@ -136,7 +137,7 @@ export class RoomService {
     const joined = new Set<string>();
     for (const event of events) {
       if (!event) continue;
-      state.set(stateKey(event.pdu.type, event.pdu.state_key!), event);
+      state.set(stateKey(event.pdu.type, event.pdu.state_key!), slimEvent(event));
       if (event.pdu.type === 'm.room.member' && event.pdu.content.membership === 'join') {
         joined.add(event.pdu.state_key!);
       }
@@ -195,7 +196,7 @@ export class RoomService {
     await this.deps.db.write(pending.ops, signed);
     // Durable now: make the events visible to readers, in stream order.
     const room = await this.loaded.get(roomId);
-    if (room) for (const event of pending.stored) this.remember(room, event);
+    if (room) for (const event of pending.stored) this.remember(room, this.keepSlim(room, event));
     for (const [userId, record] of pending.memberships) {
       this.deps.events.rememberMembership(userId, record);
     }
@@ -215,6 +216,20 @@ export class RoomService {
   onEvents(listener: (events: StoredEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Once an event is durable the room keeps its slim copy (see slimEvent): in current state,
+   * unless a later event replaced it meanwhile, and in the recent window. Callers of
+   * sendEvent keep the full event they were given.
+   */
+  private keepSlim(room: LoadedRoom, event: StoredEvent): StoredEvent {
+    const slim = slimEvent(event);
+    if (event.pdu.state_key !== undefined) {
+      const key = stateKey(event.pdu.type, event.pdu.state_key);
+      if (room.state.get(key) === event) room.state.set(key, slim);
+    }
+    return slim;
   }
 
   private remember(room: LoadedRoom, event: StoredEvent): void {
@@ -368,19 +383,25 @@ export class RoomService {
   private applyRedaction(room: LoadedRoom, target: StoredEvent, redaction: StoredEvent,
     pending: Pending): void {
     if (target.room_id !== room.roomId) return;
-    const current = target.pdu.state_key === undefined ? undefined
-      : room.state.get(stateKey(target.pdu.type, target.pdu.state_key));
-    // Keep one object per event: the copy in current state is the one later reads see.
-    const recent = room.recent.find((e) => e.event_id === target.event_id);
-    const live = current?.event_id === target.event_id ? current : (recent ?? target);
-    live.pdu = redactEvent(live.pdu, room.version);
-    live.redacted_by = redaction.event_id;
-    live.redacted_because = {
+    // The stored copy is rewritten from `target`, read from disk with its signatures; the
+    // copies the room keeps in memory are slim and only take the redacted fields.
+    target.pdu = redactEvent(target.pdu, room.version);
+    target.redacted_by = redaction.event_id;
+    target.redacted_because = {
       event_id: redaction.event_id, type: redaction.pdu.type, sender: redaction.pdu.sender,
       origin_server_ts: redaction.pdu.origin_server_ts, content: redaction.pdu.content,
-      room_id: room.roomId, redacts: live.event_id,
+      room_id: room.roomId, redacts: target.event_id,
     };
-    pending.ops.push(this.deps.events.updateEventOp(live));
+    pending.ops.push(this.deps.events.updateEventOp(target));
+    const current = target.pdu.state_key === undefined ? undefined
+      : room.state.get(stateKey(target.pdu.type, target.pdu.state_key));
+    const recent = room.recent.find((e) => e.event_id === target.event_id);
+    for (const live of [current, recent]) {
+      if (live?.event_id !== target.event_id || live === target) continue;
+      live.pdu = slimEvent(target).pdu;
+      live.redacted_by = target.redacted_by;
+      live.redacted_because = target.redacted_because;
+    }
   }
 
   /**
