@@ -17,8 +17,11 @@ const WORKER_MIN_BATCH = 8;
  * as a room's creation (ten events at once) is not worth its start-up and memory.
  */
 const WORKER_MIN_RATE = 500;
-/** The worker is stopped after this long without work, so its memory goes back. */
-const WORKER_IDLE_MS = 1_000;
+/**
+ * The worker is stopped after this long without work, so its memory goes back; not sooner,
+ * since each start costs 50-150 ms of CPU here.
+ */
+const WORKER_IDLE_MS = 10_000;
 const SIGNATURE_BYTES = 64;
 
 // The worker's whole program, plain CommonJS: it runs from a string so that it needs no file
@@ -57,6 +60,8 @@ export class BatchSigner {
   private scheduled = false;
   private inFlight: Request[] | undefined;
   private worker: Worker | undefined;
+  /** Whether `worker` runs yet; batches go to it only then. */
+  private workerOnline = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Signatures made inline and in the worker, for benchmarks and tests. */
   readonly stats = { inline: 0, worker: 0, workerStarts: 0 };
@@ -92,6 +97,7 @@ export class BatchSigner {
     clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
+    this.workerOnline = false;
     this.signInline(this.inFlight ?? []);
     this.inFlight = undefined;
     this.signInline(this.takeQueue());
@@ -107,8 +113,16 @@ export class BatchSigner {
     this.scheduled = false;
     if (this.queue.length === 0) return;
     const busy = this.worker !== undefined || this.recentRate() >= this.minRate;
-    if (this.queue.length < this.minBatch || !busy) this.signInline(this.takeQueue());
-    else if (this.inFlight === undefined) this.post(this.takeQueue());
+    if (this.queue.length < this.minBatch || !busy) {
+      this.signInline(this.takeQueue());
+    } else if (!this.workerOnline) {
+      // A worker takes 50-150 ms to start here: the batch is signed inline meanwhile rather
+      // than made to wait (a PUT's answer waited that long whenever the worker started).
+      this.ensureWorker();
+      this.signInline(this.takeQueue());
+    } else if (this.inFlight === undefined) {
+      this.post(this.takeQueue());
+    }
   }
 
   /** Signatures asked for in the last full second or this one, whichever is more. */
@@ -162,6 +176,11 @@ export class BatchSigner {
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
     worker.unref();
+    worker.once('online', () => {
+      if (this.worker !== worker) return;
+      this.workerOnline = true;
+      this.idleTimer = setTimeout(() => void this.stopIdle(), WORKER_IDLE_MS).unref();
+    });
     worker.on('message', (signatures: Buffer) => this.answered(signatures));
     worker.on('error', (err) => {
       this.log?.error({ err }, 'signing worker failed; signing inline');
@@ -190,6 +209,7 @@ export class BatchSigner {
     if (this.inFlight || this.queue.length > 0 || !this.worker) return;
     const worker = this.worker;
     this.worker = undefined;
+    this.workerOnline = false;
     await worker.terminate();
   }
 
@@ -197,6 +217,7 @@ export class BatchSigner {
   private workerFailed(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    this.workerOnline = false;
     const batch = this.inFlight ?? [];
     this.inFlight = undefined;
     this.signInline(batch);

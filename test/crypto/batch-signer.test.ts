@@ -30,31 +30,52 @@ t.test('a lone burst (a room being created) is signed inline: the rate is low', 
   t.same(signer.stats, { inline: 20, worker: 0, workerStarts: 0 });
 });
 
-t.test('a burst goes to the worker; each answer is its own message\'s signature', async (t) => {
-  const key = generateSigningKey();
-  const signer = new BatchSigner(key, { minBatch: 8, minRate: 30 });
-  t.teardown(() => signer.close());
-  const burst = messages(40);
-  const pending = burst.map((m) => signer.sign(m));
-  await new Promise((resolve) => setImmediate(resolve));
-  // While the worker (still starting) holds the burst: a few more are signed inline at once,
-  // and another burst waits for the worker's answer and then goes to it.
-  const few = messages(3);
-  const fewSigned = await Promise.all(few.map((m) => signer.sign(m)));
-  t.same({ inline: signer.stats.inline, worker: signer.stats.worker }, { inline: 3, worker: 0 });
-  const second = messages(20);
-  const all = [...pending, ...second.map((m) => signer.sign(m))];
-  const signatures = [...await Promise.all(all), ...fewSigned];
-  const sent = [...burst, ...second, ...few];
-  let verified = 0;
-  for (let i = 0; i < sent.length; i++) {
-    // Signatures are deterministic: the worker's must equal the inline one, byte for byte.
-    t.same(Buffer.from(signatures[i]!), Buffer.from(key.sign(sent[i]!)), `message ${i}`);
-    if (nobleEd25519.verify(key.publicKey, sent[i]!, signatures[i]!)) verified++;
-  }
-  t.equal(verified, sent.length);
-  t.same(signer.stats, { inline: 3, worker: 60, workerStarts: 1 });
-});
+t.test('a burst is signed inline while the worker starts, and goes to it once it runs',
+  async (t) => {
+    const key = generateSigningKey();
+    const signer = new BatchSigner(key, { minBatch: 8, minRate: 30 });
+    t.teardown(() => signer.close());
+    const sent: Uint8Array[] = [];
+    const signatures: Uint8Array[] = [];
+    const signAll = async (batch: Uint8Array[]): Promise<void> => {
+      const signed = await Promise.all(batch.map((m) => signer.sign(m)));
+      sent.push(...batch);
+      signatures.push(...signed);
+    };
+
+    // The first burst starts the worker but does not wait for it.
+    await signAll(messages(40));
+    t.same(signer.stats, { inline: 40, worker: 0, workerStarts: 1 });
+    // Once the worker runs, bursts go to it (polled: its start-up takes 50-150 ms here).
+    for (let i = 0; i < 200 && signer.stats.worker === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await signAll(messages(20));
+    }
+    t.ok(signer.stats.worker >= 20, 'a burst was signed in the worker');
+
+    // While the worker holds a burst, a few more are signed inline at once, and another
+    // burst waits for the worker's answer and then goes to it.
+    const before = { ...signer.stats };
+    const burst = messages(40);
+    const pending = signAll(burst);
+    await new Promise((resolve) => setImmediate(resolve));
+    await signAll(messages(3));
+    t.same({ inline: signer.stats.inline - before.inline, worker: signer.stats.worker -
+      before.worker }, { inline: 3, worker: 0 });
+    await Promise.all([pending, signAll(messages(20))]);
+    t.same({ inline: signer.stats.inline - before.inline, worker: signer.stats.worker -
+      before.worker, workerStarts: signer.stats.workerStarts },
+    { inline: 3, worker: 60, workerStarts: 1 });
+
+    let verified = 0;
+    for (let i = 0; i < sent.length; i++) {
+      // Signatures are deterministic: the worker's must equal the inline one, byte for byte.
+      if (Buffer.from(signatures[i]!).equals(Buffer.from(key.sign(sent[i]!)))) verified++;
+    }
+    t.equal(verified, sent.length, 'every signature equals the inline one');
+    t.equal(sent.filter((m, i) => nobleEd25519.verify(key.publicKey, m, signatures[i]!)).length,
+      sent.length, 'every signature verifies with @noble/ed25519');
+  });
 
 t.test('close signs what is still queued, inline', async (t) => {
   const key = generateSigningKey();
