@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -340,4 +340,20 @@ export async function topSelfTime(profilePath: string, count = 10): Promise<{
       .map(([name, n]) => ({ name, share: n / profile.samples.length }));
   };
   return { functions: tally(functionOf), modules: tally(moduleOf) };
+}
+
+/** Prints the top self time of the one .cpuprofile a server wrote into `dir`. */
+export async function printProfile(dir: string, title = 'Server CPU profile', count = 15):
+  Promise<void> {
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the server wrote no .cpuprofile');
+  const top = await topSelfTime(join(dir, file), count);
+  console.log(`\n${title}. Top self time by function:`);
+  for (const { name, share } of top.functions) {
+    console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+  console.log('Top self time by package or source file (innermost frame there):');
+  for (const { name, share } of top.modules) {
+    console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
 }

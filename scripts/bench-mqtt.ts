@@ -9,7 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { registerUser, SHARED_SECRET, type BenchUser } from './bench-cs-api.js';
 import {
   cleanup, cpuOf, fmtInt, fmtMiB, fmtMs, freePort, JsonClient, MAIN_JS, makeTempDir, ok, percentile,
-  printTable, rssOf, SERVER_NODE_FLAGS, sleep, spawnNode, stopChild, type Row,
+  printProfile, printTable, rssOf, SERVER_NODE_FLAGS, sleep, spawnNode, stopChild, type Row,
 } from './bench-lib.js';
 import { benchRawAedes } from './bench-mqtt-raw.js';
 
@@ -25,7 +25,7 @@ const MiB = 1024 * 1024;
 
 interface BridgeServer { proc: ReturnType<typeof spawnNode>; url: string; mqttUrl: string }
 
-async function spawnBridgeServer(owner: string): Promise<BridgeServer> {
+async function spawnBridgeServer(owner: string, nodeArgs: string[]): Promise<BridgeServer> {
   const dir = await makeTempDir('switchboard-bench-mqtt-');
   const [port, mqttPort] = [await freePort(), await freePort()];
   const config = {
@@ -41,7 +41,7 @@ async function spawnBridgeServer(owner: string): Promise<BridgeServer> {
   };
   const file = join(dir, 'config.yaml');
   await writeFile(file, JSON.stringify(config)); // JSON is valid YAML
-  const proc = spawnNode([...SERVER_NODE_FLAGS, MAIN_JS, '--config', file]);
+  const proc = spawnNode([...SERVER_NODE_FLAGS, ...nodeArgs, MAIN_JS, '--config', file]);
   const url = `http://127.0.0.1:${port}`;
   const probe = new JsonClient(url);
   for (let i = 0; ; i++) {
@@ -133,8 +133,10 @@ async function joinAll(url: string, user: BenchUser): Promise<void> {
 }
 
 /** Every client keeps publishing to its devices; acknowledged publishes per second. */
-async function saturate(clients: MqttClient[], seen: { count: number }, pid: number):
-  Promise<{ acked: number; synced: number; cpuMain: number; cpuAll: number }> {
+async function saturate(clients: MqttClient[], seen: { count: number }, pid: number,
+  durationMs: number):
+  Promise<{ acked: number; synced: number; cpuMain: number; cpuAll: number;
+    cpuClients: number }> {
   let running = true;
   let acked = 0;
   let seq = 1;
@@ -146,12 +148,15 @@ async function saturate(clients: MqttClient[], seen: { count: number }, pid: num
   });
   await sleep(500);
   const [a0, s0, t0, c0] = [acked, seen.count, performance.now(), await cpuOf(pid)];
-  await sleep(SATURATION_MS);
+  const own0 = process.cpuUsage();
+  await sleep(durationMs);
   const seconds = (performance.now() - t0) / 1000;
   const c1 = await cpuOf(pid);
+  const own = process.cpuUsage(own0);
   const events = acked - a0;
   const result = { acked: events / seconds, synced: (seen.count - s0) / seconds,
-    cpuMain: (c1.main - c0.main) / events, cpuAll: (c1.all - c0.all) / events };
+    cpuMain: (c1.main - c0.main) / events, cpuAll: (c1.all - c0.all) / events,
+    cpuClients: (own.user + own.system) / 1e6 / events };
   running = false;
   await Promise.all(loops);
   return result;
@@ -176,13 +181,21 @@ async function steady(clients: MqttClient[], sentAt: Map<number, number>,
   return total;
 }
 
-export async function benchMqtt(): Promise<Row[]> {
+export interface BenchMqttOptions {
+  /** Extra node flags for the server (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Stop after the saturation run (for profiling it). */
+  saturationOnly?: boolean;
+  saturationMs?: number;
+}
+
+export async function benchMqtt(options: BenchMqttOptions = {}): Promise<Row[]> {
   const rows: Row[] = [];
   const raw = await benchRawAedes();
   console.log(`raw aedes QoS 1: ${fmtInt(raw.perSecond)} msgs/s`);
 
   const ownerName = 'listener';
-  const server = await spawnBridgeServer(`@${ownerName}:bench.local`);
+  const server = await spawnBridgeServer(`@${ownerName}:bench.local`, options.nodeArgs ?? []);
   try {
     const listener = await registerUser(server.url, ownerName);
     // The broker starts after the HTTP listener, once the bridge has subscribed.
@@ -213,8 +226,25 @@ export async function benchMqtt(): Promise<Row[]> {
     });
     const initialSyncMs = await follower.initialMs;
     console.log(`initial /sync of the owner (${DEVICES} device rooms): ${fmtMs(initialSyncMs)}`);
-    const sat = await saturate(clients, seen, server.proc.pid!);
+    const sat = await saturate(clients, seen, server.proc.pid!,
+      options.saturationMs ?? SATURATION_MS);
     await follower.caughtUp();
+    rows.push({ metric: 'MQTT QoS 1 to stored event, saturation',
+      measured: `${fmtInt(sat.acked)}/s`,
+      target: `>= ${fmtInt(TARGET.eventsPerSecond)}/s`,
+      comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
+        / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,
+      meets: sat.acked >= TARGET.eventsPerSecond });
+    rows.push({ metric: 'server CPU per event at saturation',
+      measured: `${fmtInt(sat.cpuMain * 1e6)} µs`, target: '-',
+      comparison: `main thread; all threads ${fmtInt(sat.cpuAll * 1e6)} µs (signing worker, ` +
+        `LevelDB, GC helpers); the bench's MQTT clients and /sync follower ` +
+        `${fmtInt(sat.cpuClients * 1e6)} µs` });
+    if (options.saturationOnly) {
+      await follower.stop();
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      return rows;
+    }
     // The saturation run leaves work behind (LevelDB compacting ~20k fresh events, a full
     // garbage collection): a steady-state figure starts after it, not in it.
     await sleep(SETTLE_MS);
@@ -225,16 +255,6 @@ export async function benchMqtt(): Promise<Row[]> {
 
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    rows.push({ metric: 'MQTT QoS 1 to stored event, saturation',
-      measured: `${fmtInt(sat.acked)}/s`,
-      target: `>= ${fmtInt(TARGET.eventsPerSecond)}/s`,
-      comparison: `raw aedes QoS 1 ${fmtInt(raw.perSecond)}/s (${Math.round((100 * sat.acked)
-        / raw.perSecond)}%); seen in /sync ${fmtInt(sat.synced)}/s`,
-      meets: sat.acked >= TARGET.eventsPerSecond });
-    rows.push({ metric: 'server CPU per event at saturation',
-      measured: `${fmtInt(sat.cpuMain * 1e6)} µs`, target: '-',
-      comparison: `main thread; all threads ${fmtInt(sat.cpuAll * 1e6)} µs (signing worker, ` +
-        'LevelDB, GC helpers)' });
     rows.push({ metric: `owner's initial /sync, ${fmtInt(DEVICES)} device rooms`,
       measured: fmtMs(initialSyncMs), target: '-', comparison: 'before the load runs' });
     rows.push({ metric: 'MQTT publish to /sync, p50 at 1,000/s', measured: fmtMs(p50), target: '-',
@@ -254,9 +274,17 @@ export async function benchMqtt(): Promise<Row[]> {
   return rows;
 }
 
+// Run alone: `node dist/scripts/bench-mqtt.js [--saturation] [--profile]`; --profile runs
+// the server under --cpu-prof and prints its top functions by self time afterwards.
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const profile = process.argv.includes('--profile');
+  const profileDir = profile ? await makeTempDir('switchboard-bench-prof-') : undefined;
   try {
-    printTable(await benchMqtt());
+    // Under the profiler the saturation run is longer, so it outweighs the set-up.
+    printTable(await benchMqtt({ saturationOnly: process.argv.includes('--saturation'),
+      saturationMs: profile ? 20_000 : undefined,
+      nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] }));
+    if (profileDir) await printProfile(profileDir);
   } finally {
     await cleanup();
   }

@@ -6,9 +6,7 @@
 // `npm run bench -- --profile` also runs the send loop once under --cpu-prof and prints the
 // server's top functions by self time.
 
-import { readdir } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 
 import { benchCrypto } from './bench-crypto.js';
 import {
@@ -19,7 +17,7 @@ import { fsyncLatency } from './bench-disk.js';
 import { benchMqtt } from './bench-mqtt.js';
 import {
   cleanup, fmtInt, fmtMiB, fmtMs, makeTempDir, median, percentile, printTable, rssOf, sleep,
-  spawnNode, spawnServer, stopChild, topSelfTime, type Row,
+  printProfile, spawnNode, spawnServer, stopChild, type Row,
 } from './bench-lib.js';
 
 const CLIENTS = 10;
@@ -159,18 +157,8 @@ async function profileSends(): Promise<void> {
   const room = await createRoom(server.url, users[0]!, users.slice(1));
   const t = await sendThroughput(server.url, users, [room], 'prof', WARMUP_MS, SEND_MS);
   await stopChild(server.proc);
-  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error('the server wrote no .cpuprofile');
-  const top = await topSelfTime(join(dir, file), 10);
-  console.log(`\nServer CPU profile of the shared-room send loop (${fmtInt(t.perSecond)} sends/s ` +
-    'under the profiler; start and setup included). Top self time by function:');
-  for (const { name, share } of top.functions) {
-    console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
-  }
-  console.log('Top self time by package or source file (innermost frame there):');
-  for (const { name, share } of top.modules) {
-    console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
-  }
+  await printProfile(dir, `Server CPU profile of the shared-room send loop (${fmtInt(t.perSecond)} ` +
+    'sends/s under the profiler; start and setup included)', 10);
 }
 
 async function main(): Promise<void> {

@@ -112,10 +112,13 @@ function encodeObject(object: Record<string, unknown>, depth: number): string {
   const keys = Object.keys(object);
   let plain = true;
   for (let i = 0; i < keys.length && plain; i++) plain = !KEY_NOT_PLAIN.test(keys[i]!);
-  // Sorting by code point, as the appendix requires: the default sort compares UTF-16
-  // code units, which agrees with code point order unless a surrogate (an astral
-  // character) meets a unit in U+E000..U+FFFF, which plain keys cannot contain.
-  if (keys.length > 1) keys.sort(plain ? undefined : compareCodePoints);
+  // Sorting by code point, as the appendix requires: comparing UTF-16 code units agrees
+  // with code point order unless a surrogate (an astral character) meets a unit in
+  // U+E000..U+FFFF, which plain keys cannot contain.
+  if (keys.length > 1) {
+    if (plain && keys.length <= INSERTION_SORT_MAX) sortPlainKeys(keys);
+    else keys.sort(plain ? undefined : compareCodePoints);
+  }
 
   let out = '{';
   let first = true;
@@ -132,6 +135,27 @@ function encodeObject(object: Record<string, unknown>, depth: number): string {
     throw addPathSegment(err, '.' + key);
   }
   return out + '}';
+}
+
+/**
+ * Objects up to this many keys (every object of an event, in practice) are sorted in place
+ * by insertion: Array.prototype.sort copies the array into a work area on every call, and
+ * that was ~7% of the bytes allocated per bridged event.
+ */
+const INSERTION_SORT_MAX = 24;
+
+/** Insertion sort by code unit, in place; a run already in order costs one compare a key. */
+function sortPlainKeys(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    if (keys[j]! < key) continue;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 /**

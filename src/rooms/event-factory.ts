@@ -38,6 +38,8 @@ export interface PreparedEvent {
 
 /** The base64 length of every Ed25519 signature (64 bytes, unpadded). */
 const SIGNATURE_BASE64_LENGTH = 86;
+/** The base64 length of every SHA-256 content hash (32 bytes, unpadded). */
+const SHA256_BASE64_LENGTH = 43;
 
 /**
  * Completes and hashes a PDU and computes its event ID, per the server-server API ("Signing
@@ -68,13 +70,30 @@ export function prepareEvent(fields: PDUFields, version: RoomVersion, identity: 
   const eventId = '$' + encodeUnpaddedBase64Url(referenceHash);
 
   // Exactly: the canonical PDU is the fields plus `"hashes":{..},"signatures":{..}`, and
-  // every signature has the same length.
-  const envelope = JSON.stringify({ hashes: pdu.hashes, signatures: {
-    [identity.serverName]: { [identity.key.keyId]: 'x'.repeat(SIGNATURE_BASE64_LENGTH) } } });
-  if (fieldsBytes + envelope.length > MAX_PDU_BYTES) {
+  // every content hash and signature has the same length.
+  if (fieldsBytes + envelopeBytes(identity) > MAX_PDU_BYTES) {
     throw new EventTooLargeError(`event is larger than ${MAX_PDU_BYTES} bytes`);
   }
   return { pdu, eventId, signedBytes };
+}
+
+const envelopeSizes = new WeakMap<ServerIdentity, number>();
+
+/**
+ * The bytes `hashes` and this server's `signatures` add to an event's canonical JSON: the
+ * two members and a comma each, that is this object's JSON less its braces, plus one comma.
+ */
+function envelopeBytes(identity: ServerIdentity): number {
+  let size = envelopeSizes.get(identity);
+  if (size === undefined) {
+    size = Buffer.byteLength(JSON.stringify({
+      hashes: { sha256: 'h'.repeat(SHA256_BASE64_LENGTH) },
+      signatures: { [identity.serverName]: {
+        [identity.key.keyId]: 's'.repeat(SIGNATURE_BASE64_LENGTH) } },
+    })) - 1;
+    envelopeSizes.set(identity, size);
+  }
+  return size;
 }
 
 /** Puts this server's signature on a prepared PDU (in place: copies share the object). */

@@ -164,10 +164,15 @@ export async function joinedRoom(req: SyncRequest, room: LoadedRoom, record: Mem
   const inTimeline = new Set(timeline.events.map((e) => e.event_id));
   const senders = new Set(timeline.events.map((e) => e.pdu.sender));
   const firstPos = timeline.events[0]?.pos ?? req.upTo + 1;
-  // State up to the timeline's start: all of it for a fresh view, else what changed since.
-  const state = [...room.state.values()].filter((e) => !inTimeline.has(e.event_id)
-    && e.pos < firstPos && (initial || (timeline.limited && e.pos > req.since!))
-    && stateFilterAllows(req, e, senders));
+  // State up to the timeline's start: all of it for a fresh view, else what changed since
+  // (only a gap, a limited timeline, can hide a state change).
+  const state: StoredEvent[] = [];
+  if (initial || timeline.limited) {
+    for (const e of room.state.values()) {
+      if (!inTimeline.has(e.event_id) && e.pos < firstPos && (initial || e.pos > req.since!)
+        && stateFilterAllows(req, e, senders)) state.push(e);
+    }
+  }
   return {
     summary: initial || timeline.events.some((e) => e.pdu.type === 'm.room.member')
       ? summary(req, room) : {},

@@ -154,3 +154,22 @@ t.test('output matches JSON.stringify of a sorted copy on ordinary data', async 
   };
   t.equal(canonicalJson(event), JSON.stringify(sortDeep(event)));
 });
+
+t.test('keys in any order sort the same in small and large objects', async (t) => {
+  // Small objects are sorted in place by insertion, larger ones by Array.prototype.sort:
+  // both must agree with a plain sort, whatever order the keys were written in.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (const size of [2, 3, 10, 24, 25, 200]) {
+    const keys = Array.from({ length: size }, (_, i) => `k${(i * 7919) % 1000}_${i}`);
+    for (const order of ['ascending', 'descending', 'shuffled']) {
+      const written = order === 'ascending' ? [...keys].sort()
+        : order === 'descending' ? [...keys].sort().reverse()
+          : [...keys].sort(() => random() - 0.5);
+      const object = Object.fromEntries(written.map((k, i) => [k, i]));
+      const expected = JSON.stringify(Object.fromEntries(
+        Object.keys(object).sort().map((k) => [k, object[k]])));
+      t.equal(canonicalJson(object), expected, `${size} keys, ${order}`);
+    }
+  }
+});

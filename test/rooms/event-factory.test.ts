@@ -1,4 +1,5 @@
 import t from 'tap';
+import { canonicalJson } from '../../src/crypto/canonical-json.js';
 import { nobleEd25519 } from '../../src/crypto/ed25519-noble.js';
 import {
   computeContentHash, computeReferenceHash, eventIdFromReferenceHash,
@@ -47,4 +48,13 @@ t.test('an event over 65,536 bytes is refused', async (t) => {
   t.ok(error instanceof EventTooLargeError, 'refused as too large');
   const { pdu } = finishEvent(fields('x'.repeat(MAX_PDU_BYTES - 600)), version, identity);
   t.ok(pdu.signatures['hs.test'], 'an event just under the limit is signed');
+
+  // The limit is exact: the signed PDU's canonical JSON may be 65,536 bytes, not one more.
+  const small = finishEvent(fields('x'), version, identity).pdu;
+  const fits = MAX_PDU_BYTES - canonicalJson(small).length + 1;
+  const largest = finishEvent(fields('x'.repeat(fits)), version, identity).pdu;
+  t.equal(Buffer.byteLength(canonicalJson(largest)), MAX_PDU_BYTES, 'exactly 65,536 bytes fit');
+  t.throws(() => finishEvent(fields('x'.repeat(fits + 1)), version, identity),
+    { name: 'Error', message: `event is larger than ${MAX_PDU_BYTES} bytes` },
+    'one byte more is refused');
 });
