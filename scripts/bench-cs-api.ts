@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import { Database } from '../src/storage/level/database.js';
 import {
-  JsonClient, makeTempDir, ok, removeTempDir, sleep, spawnNode, spawnServer, stopChild, type Reply,
+  JsonClient, LeanJsonClient, makeTempDir, ok, removeTempDir, sleep, spawnNode, spawnServer,
+  stopChild, type Reply,
 } from './bench-lib.js';
 
 export const SHARED_SECRET = 'bench-shared-secret-0123456789';
@@ -55,21 +56,27 @@ export interface Throughput {
   completed: number;
   errors: number;
   firstError?: string;
+  /** CPU time of this (the client) process per completed request, in µs. */
+  clientCpuUs: number;
 }
 
 /**
  * Runs one request loop per client, each request sent as soon as the previous answer came
  * back, for `warmupMs` + `durationMs`; counts the 200s completed inside the measured window.
  */
-async function closedLoops(clients: JsonClient[], warmupMs: number, durationMs: number,
-  op: (client: JsonClient, index: number, seq: number) => Promise<Reply>): Promise<Throughput> {
+async function closedLoops<C>(clients: C[], warmupMs: number, durationMs: number,
+  op: (client: C, index: number, seq: number) => Promise<Reply>): Promise<Throughput> {
   const from = performance.now() + warmupMs;
   const until = from + durationMs;
-  const result: Throughput = { perSecond: 0, completed: 0, errors: 0 };
+  const result: Throughput = { perSecond: 0, completed: 0, errors: 0, clientCpuUs: 0 };
+  let cpuFrom: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   await Promise.all(clients.map(async (client, index) => {
     for (let seq = 0; performance.now() < until; seq++) {
       const reply = await op(client, index, seq);
       const now = performance.now();
+      if (now >= from) cpuFrom ??= process.cpuUsage();
+      if (now >= until) cpu ??= process.cpuUsage(cpuFrom);
       if (reply.status !== 200) {
         result.errors += 1;
         result.firstError ??= `HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 160)}`;
@@ -79,13 +86,14 @@ async function closedLoops(clients: JsonClient[], warmupMs: number, durationMs: 
     }
   }));
   result.perSecond = result.completed / (durationMs / 1000);
+  if (cpu) result.clientCpuUs = (cpu.user + cpu.system) / Math.max(1, result.completed);
   return result;
 }
 
 /** Each user sends m.room.message back-to-back into its room (rooms[i % rooms.length]). */
 export async function sendThroughput(url: string, users: BenchUser[], rooms: string[],
   label: string, warmupMs: number, durationMs: number): Promise<Throughput> {
-  const clients = users.map((u) => new JsonClient(url, u.token));
+  const clients = users.map((u) => new LeanJsonClient(url, u.token));
   try {
     return await closedLoops(clients, warmupMs, durationMs, (client, i, seq) => {
       const room = encodeURIComponent(rooms[i % rooms.length]!);
@@ -100,7 +108,7 @@ export async function sendThroughput(url: string, users: BenchUser[], rooms: str
 /** The same loop against GET /versions: what this server's HTTP layer can answer at most. */
 export async function versionsThroughput(url: string, clientCount: number, warmupMs: number,
   durationMs: number): Promise<Throughput> {
-  const clients = Array.from({ length: clientCount }, () => new JsonClient(url));
+  const clients = Array.from({ length: clientCount }, () => new LeanJsonClient(url));
   try {
     return await closedLoops(clients, warmupMs, durationMs,
       (client) => client.request('GET', '/_matrix/client/versions'));

@@ -97,7 +97,8 @@ async function measureServer(rows: Row[]): Promise<void> {
   const sendComparison = (t: typeof shared): string =>
     `GET /versions same loop ${fmtInt(versions.perSecond)}/s (sends = ` +
     `${pct(t.perSecond, versions.perSecond)}); durable writer 10x1 put ` +
-    `${fmtInt(writer.perSecond)}/s (batch ${writer.meanBatch.toFixed(1)})`;
+    `${fmtInt(writer.perSecond)}/s (batch ${writer.meanBatch.toFixed(1)}); the clients' own ` +
+    `CPU ${fmtInt(t.clientCpuUs)} µs per send (${fmtInt(versions.clientCpuUs)} per GET)`;
   rows.push(
     { metric: 'sends/s, 10 clients, 1 shared room', measured: fmtInt(shared.perSecond),
       target: `>= ${fmtInt(TARGET.sendsPerSecond)}`, comparison: sendComparison(shared),

@@ -69,6 +69,31 @@ t.test('a write waits for its ready promise and keeps its place in the order', a
   await db.close();
 });
 
+t.test('batches queued behind one another settle in order, each with its own outcome', async (t) => {
+  const dir = await openTemp(t);
+  const db = await Database.open(dir);
+  const outcomes: string[] = [];
+  const note = (name: string, p: Promise<void>) =>
+    p.then(() => outcomes.push(`${name} ok`), () => outcomes.push(`${name} failed`));
+  // Batch 1 goes out on its own; batch 2 fills while 1 is on its way and fails on its
+  // ready promise; batch 3 fills while 2 is settled and must not inherit 2's failure.
+  const one = note('one', db.write([{ type: 'put', key: 'one', value: 1 }]));
+  await new Promise((resolve) => setImmediate(resolve));
+  let failSigning: (err: Error) => void = () => {};
+  const signing = new Promise<void>((_, reject) => { failSigning = reject; });
+  const two = note('two', db.write([{ type: 'put', key: 'two', value: 2 }], signing));
+  const twoBis = note('two-bis', db.write([{ type: 'put', key: 'two-bis', value: 2 }]));
+  await one;
+  const three = note('three', db.write([{ type: 'put', key: 'three', value: 3 }]));
+  failSigning(new Error('signing failed'));
+  await Promise.all([two, twoBis, three]);
+  t.same(outcomes, ['one ok', 'two failed', 'two-bis failed', 'three ok'],
+    'a batch fails as a whole, and the one after it is written');
+  t.equal(await db.get('two-bis'), undefined);
+  t.equal(await db.get('three'), 3);
+  await db.close();
+});
+
 t.test('state groups store deltas and resolve every group exactly after a restart', async (t) => {
   const dir = await openTemp(t);
   let db = await Database.open(dir);

@@ -8,6 +8,10 @@ interface Pending {
   ops: WriteOp[];
   /** What must finish before the batch is encoded (signatures the values carry). */
   ready: Array<Promise<unknown>>;
+  /** How many of `ready` are still unsettled: at 0 the batch can be written at once. */
+  unready: number;
+  /** The first of `ready` that rejected: the batch fails with it. */
+  failed?: Error;
   waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>;
 }
 
@@ -33,12 +37,17 @@ export class DurableWriter {
    */
   write(ops: WriteOp[], ready?: Promise<unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.pending) this.pending = { ops: [], ready: [], waiters: [] };
-      for (const op of ops) this.pending.ops.push(op);
+      if (!this.pending) this.pending = { ops: [], ready: [], unready: 0, waiters: [] };
+      const pending = this.pending;
+      for (const op of ops) pending.ops.push(op);
       if (ready) {
         // Handled now (flush awaits it later), so a rejection is not "unhandled" meanwhile.
-        ready.catch(() => undefined);
-        this.pending.ready.push(ready);
+        pending.unready += 1;
+        ready.then(() => { pending.unready -= 1; }, (err: Error) => {
+          pending.unready -= 1;
+          pending.failed ??= err;
+        });
+        pending.ready.push(ready);
       }
       this.pending.waiters.push({ resolve, reject });
       if (!this.flushing) {
@@ -55,21 +64,36 @@ export class DurableWriter {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Writes the batches one after another. When a batch is on disk, the next one is handed to
+   * LevelDB before the finished one's callers are told: answering them (building and
+   * sending responses, waking /sync) costs the main thread hundreds of microseconds, and
+   * while the next fsync waited for that, a synced batch took ~1 ms instead of ~0.3 ms.
+   * Callers still learn of their writes in order, each after its own batch is on disk.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
+    let finished: Pending | undefined;
+    let failure: Error | undefined;
     while (this.pending) {
       const batch = this.pending;
       this.pending = undefined;
+      // With its signatures already made, the batch is encoded and submitted right here.
+      const written = batch.failed ? Promise.reject(batch.failed)
+        : batch.unready === 0 ? this.writeSynced(latestPerKey(batch.ops))
+          : Promise.all(batch.ready).then(() => this.writeSynced(latestPerKey(batch.ops)));
+      if (finished) settle(finished, failure);
       try {
-        if (batch.ready.length > 0) await Promise.all(batch.ready);
-        await this.writeSynced(latestPerKey(batch.ops));
+        await written;
+        failure = undefined;
         this.stats.batches += 1;
         this.stats.ops += batch.ops.length;
-        for (const w of batch.waiters) w.resolve();
       } catch (err) {
-        for (const w of batch.waiters) w.reject(err as Error);
+        failure = err as Error;
       }
+      finished = batch;
     }
+    if (finished) settle(finished, failure);
     this.flushing = false;
     const idle = this.idleWaiters;
     this.idleWaiters = [];
@@ -94,6 +118,11 @@ export class DurableWriter {
     }
     await batch.write({ sync: true });
   }
+}
+
+function settle(batch: Pending, failure: Error | undefined): void {
+  if (failure) for (const w of batch.waiters) w.reject(failure);
+  else for (const w of batch.waiters) w.resolve();
 }
 
 /**
