@@ -3,7 +3,7 @@
 // cleaning up every child and temp folder, also when a run fails.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -20,7 +20,10 @@ export const MAIN_JS = fileURLToPath(new URL('../src/main.js', import.meta.url))
  * measures the process users run.
  */
 export const SERVER_NODE_FLAGS: string[] = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  // The nearest: scripts/ when a test loads this file, the root from dist/scripts/.
+  const file = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url))
+    .find((url) => existsSync(url))!;
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
   const words = String(pkg.scripts?.start ?? '').split(/\s+/);
   const node = words.indexOf('node');
   return node < 0 ? [] : words.slice(node + 1).filter((w) => w.startsWith('--'));

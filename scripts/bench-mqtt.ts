@@ -12,6 +12,7 @@ import {
   printProfile, printTable, rssOf, SERVER_NODE_FLAGS, sleep, spawnNode, stopChild, type Row,
 } from './bench-lib.js';
 import { benchRawAedes } from './bench-mqtt-raw.js';
+import { Mosquitto, mosquittoMissing } from './mosquitto.js';
 
 const DEVICES = 1000;
 const CLIENTS = 100;
@@ -20,21 +21,28 @@ const STEADY_RATE = 1000;
 const STEADY_MS = 10_000;
 const SETTLE_MS = 3000;
 const TARGET = { eventsPerSecond: 10_000, p99Ms: 20, rssMiB: 128 };
+/** External mode: devices and publishers on a Mosquitto, and how far they may run ahead. */
+const EXTERNAL_DEVICES = 100;
+const EXTERNAL_CLIENTS = 20;
+const EXTERNAL_AHEAD = 5000;
 const CS = '/_matrix/client/v3';
 const MiB = 1024 * 1024;
 
 interface BridgeServer { proc: ReturnType<typeof spawnNode>; url: string; mqttUrl: string }
 
-async function spawnBridgeServer(owner: string, nodeArgs: string[]): Promise<BridgeServer> {
+async function spawnBridgeServer(owner: string, nodeArgs: string[],
+  externalUrl?: string): Promise<BridgeServer> {
   const dir = await makeTempDir('switchboard-bench-mqtt-');
   const [port, mqttPort] = [await freePort(), await freePort()];
+  const mqtt = externalUrl ? { mode: 'external', url: externalUrl }
+    : { mode: 'embedded', host: '127.0.0.1', port: mqttPort, websocket: { port: null } };
   const config = {
     server_name: 'bench.local', data_dir: join(dir, 'data'),
     listen: { client: { host: '127.0.0.1', port } },
     registration: { enabled: false, shared_secret: SHARED_SECRET },
     rate_limits: { login_per_minute: 1_000_000, register_per_minute: 1_000_000 },
     log: { level: 'warn' },
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: mqttPort, websocket: { port: null } },
+    mqtt,
     // Every message is a new value and no ceiling applies: each publish is one event.
     bridge: { enabled: true, owners: [owner], rate: { max_events_per_second: 0 },
       generic_topics: [{ pattern: 'bench/{device}/state' }] },
@@ -53,7 +61,7 @@ async function spawnBridgeServer(owner: string, nodeArgs: string[]): Promise<Bri
     await sleep(20);
   }
   probe.close();
-  return { proc, url, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` };
+  return { proc, url, mqttUrl: externalUrl ?? `mqtt://127.0.0.1:${mqttPort}` };
 }
 
 interface SyncFollower {
@@ -110,23 +118,35 @@ function followSync(url: string, user: BenchUser, onEvent: (e: any) => void): Sy
 
 const topicOf = (d: number) => `bench/dev${d}/state`;
 
-async function createDevices(clients: MqttClient[]): Promise<number> {
+async function createDevices(clients: MqttClient[], devices = DEVICES, retain = false):
+  Promise<number> {
   const started = performance.now();
   await Promise.all(clients.map(async (c, i) => {
-    for (let d = i; d < DEVICES; d += clients.length) {
-      await c.publishAsync(topicOf(d), '{"seq":0}', { qos: 1 });
+    for (let d = i; d < devices; d += clients.length) {
+      await c.publishAsync(topicOf(d), '{"seq":0}', { qos: 1, retain });
     }
   }));
-  return DEVICES / ((performance.now() - started) / 1000);
+  return devices / ((performance.now() - started) / 1000);
 }
 
-async function joinAll(url: string, user: BenchUser): Promise<void> {
+/**
+ * Joins the owner to every device room. Through an external broker a room may not exist yet
+ * when its first publish was acknowledged (by the broker): the join is tried again then.
+ */
+async function joinAll(url: string, user: BenchUser, devices = DEVICES): Promise<void> {
   const client = new JsonClient(url, user.token, 20);
   const pending: string[] = [];
-  for (let d = 0; d < DEVICES; d++) pending.push(`#device_generic_dev${d}:bench.local`);
+  for (let d = 0; d < devices; d++) pending.push(`#device_generic_dev${d}:bench.local`);
+  const until = performance.now() + 30_000;
   await Promise.all(Array.from({ length: 20 }, async () => {
     for (let alias = pending.pop(); alias; alias = pending.pop()) {
-      ok(await client.request('POST', `${CS}/join/${encodeURIComponent(alias)}`, {}), 'join');
+      const path = `${CS}/join/${encodeURIComponent(alias)}`;
+      let reply = await client.request('POST', path, {});
+      while (reply.status === 404 && performance.now() < until) {
+        await sleep(50);
+        reply = await client.request('POST', path, {});
+      }
+      ok(reply, 'join');
     }
   }));
   client.close();
@@ -179,6 +199,64 @@ async function steady(clients: MqttClient[], sentAt: Map<number, number>,
   await sleep(2000);
   latencies.sort((a, b) => a - b);
   return total;
+}
+
+/**
+ * External mode: the devices publish QoS 1 to a Mosquitto as fast as it takes them, and the
+ * bridge reads them from it as one client. The broker acknowledges the devices itself, so
+ * the figure is counted where it matters, as reading events arriving in the owner's /sync.
+ * Returns null (and says why) when Mosquitto is not installed.
+ */
+export async function benchExternal(durationMs = SATURATION_MS):
+  Promise<{ synced: number; brokerAcked: number } | null> {
+  const missing = mosquittoMissing();
+  if (missing) {
+    console.log(`external mode not measured: ${missing}`);
+    return null;
+  }
+  const mosquitto = new Mosquitto(await makeTempDir('switchboard-bench-mosquitto-'),
+    await freePort());
+  await mosquitto.start();
+  let server: BridgeServer | undefined;
+  try {
+    server = await spawnBridgeServer('@listener:bench.local', [], mosquitto.url);
+    const listener = await registerUser(server.url, 'listener');
+    const clients = await Promise.all(Array.from({ length: EXTERNAL_CLIENTS }, () =>
+      connectAsync(mosquitto.url, { reconnectPeriod: 0 })));
+    // Retained: the bridge may not have subscribed yet when its HTTP listener answers.
+    await createDevices(clients, EXTERNAL_DEVICES, true);
+    await joinAll(server.url, listener, EXTERNAL_DEVICES);
+    const seen = { count: 0 };
+    const follower = followSync(server.url, listener, (e) => {
+      if (e.content?.['org.switchboard.readings']?.seq !== undefined) seen.count++;
+    });
+    await follower.initialMs;
+    let running = true;
+    let published = 0;
+    let seq = 1;
+    const base = seen.count;
+    const loops = clients.map(async (c, i) => {
+      for (let d = i; running; d = (d + clients.length) % EXTERNAL_DEVICES) {
+        // Mosquitto acknowledges at once; the publishers stay a bounded way ahead.
+        while (running && published - (seen.count - base) > EXTERNAL_AHEAD) await sleep(1);
+        await c.publishAsync(topicOf(d), `{"seq":${seq++}}`, { qos: 1 });
+        published++;
+      }
+    });
+    await sleep(500);
+    const [s0, p0, t0] = [seen.count, published, performance.now()];
+    await sleep(durationMs);
+    const seconds = (performance.now() - t0) / 1000;
+    const result = { synced: (seen.count - s0) / seconds, brokerAcked: (published - p0) / seconds };
+    running = false;
+    await Promise.all(loops);
+    await follower.stop();
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    return result;
+  } finally {
+    if (server) await stopChild(server.proc);
+    await mosquitto.stop();
+  }
 }
 
 export interface BenchMqttOptions {
@@ -270,6 +348,14 @@ export async function benchMqtt(options: BenchMqttOptions = {}): Promise<Row[]> 
       meets: settledRss < TARGET.rssMiB * MiB });
   } finally {
     await stopChild(server.proc);
+  }
+  const external = await benchExternal();
+  if (external) {
+    const embedded = rows[0]!.measured;
+    rows.push({ metric: 'external mode (Mosquitto), to event in /sync', measured:
+      `${fmtInt(external.synced)}/s`, target: '-', comparison: `embedded mode above ${embedded}; ` +
+      `Mosquitto took the devices' publishes at ${fmtInt(external.brokerAcked)}/s; ` +
+      `${EXTERNAL_DEVICES} devices, the bridge one MQTT client` });
   }
   return rows;
 }

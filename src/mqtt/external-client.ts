@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import type { MqttConfig } from '../config/mqtt-schema.js';
 import { Dispatcher } from './dispatcher.js';
+import { AckPipeline } from './ack-pipeline.js';
 import { readPem } from './listeners.js';
 import type {
   MessageHandler, MqttTransport, PublishOptions, SubscribeOptions, TransportStats,
@@ -18,6 +19,9 @@ const SESSION_EXPIRY_S = 7 * 24 * 3600;
 // "Unacceptable protocol version" (3.1.1 CONNACK code 1) and "Unsupported Protocol Version"
 // (MQTT 5 reason code 0x84): the broker does not speak MQTT 5.
 const PROTOCOL_REFUSED = new Set([1, 0x84]);
+// Messages being stored at once, whose acknowledgements are held back (and, under MQTT 5,
+// the Receive Maximum we announce, so the broker sends no more unacknowledged than that).
+const MAX_UNACKED = 64;
 
 interface Subscription {
   filter: string;
@@ -44,6 +48,7 @@ export class ExternalClient implements MqttTransport {
   private protocolVersion: 4 | 5 = 5;
   private attempts = 0;
   private connected: Promise<void> | null = null;
+  private acks: AckPipeline | null = null;
 
   constructor(private readonly config: MqttConfig, serverName: string,
     private readonly log: Logger) {
@@ -55,6 +60,11 @@ export class ExternalClient implements MqttTransport {
 
   get stats(): Readonly<TransportStats> {
     return this.dispatcher.stats;
+  }
+
+  /** Acknowledgements held until their message was handled; null before start. */
+  get ackStats(): Readonly<AckPipeline['stats']> | null {
+    return this.acks?.stats ?? null;
   }
 
   /** Resolves at the first successful connection; until then it keeps retrying. */
@@ -105,7 +115,7 @@ export class ExternalClient implements MqttTransport {
       reconnectPeriod: RECONNECT_FIRST_MS,
       connectTimeout: 10_000,
       properties: this.protocolVersion === 5
-        ? { sessionExpiryInterval: SESSION_EXPIRY_S } : undefined,
+        ? { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: MAX_UNACKED } : undefined,
       ca: tls.ca ? readPem('mqtt.client_tls.ca', tls.ca) : undefined,
       cert: tls.cert ? readPem('mqtt.client_tls.cert', tls.cert) : undefined,
       key: tls.key ? readPem('mqtt.client_tls.key', tls.key) : undefined,
@@ -121,14 +131,19 @@ export class ExternalClient implements MqttTransport {
       return reject(err as Error);
     }
     this.client = client;
-    // MQTT.js sends the PUBACK (QoS 1) or PUBCOMP (QoS 2) only after handleMessage calls
-    // back, under MQTT 5 and 3.1.1 alike (customHandleAcks works under 5 only).
+    // MQTT.js sends the PUBACK (QoS 1) or PUBCOMP (QoS 2) when handleMessage calls back; the
+    // pipeline holds it until the message is handled, while the next ones are read.
+    const acks = new AckPipeline(client, MAX_UNACKED);
+    this.acks = acks;
     client.handleMessage = (packet, done) => {
       if (packet.cmd !== 'publish') return done();
       const publish = packet as IPublishPacket;
       const payload = Buffer.from(publish.payload);
-      this.dispatcher.dispatch({ topic: publish.topic, payload, qos: publish.qos,
-        retain: publish.retain }).then(() => done());
+      const handled = this.dispatcher.dispatch({ topic: publish.topic, payload,
+        qos: publish.qos, retain: publish.retain });
+      if (publish.qos === 0 || publish.messageId === undefined) return acks.admit(handled, done);
+      acks.track(publish.messageId, handled);
+      done();
     };
 
     client.on('connect', (connack) => {

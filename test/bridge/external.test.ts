@@ -1,6 +1,6 @@
 import t from 'tap';
 import { tempDir } from '../mqtt/helpers.js';
-import { freePort, Mosquitto, mosquittoMissing } from '../mqtt/mosquitto.js';
+import { freePort, Mosquitto, mosquittoMissing } from '../../scripts/mosquitto.js';
 import {
   device, eventually, join, listen, publish, readingsIn, replyTo, say, startBridgeServer, state,
   waitRoom,

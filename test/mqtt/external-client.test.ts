@@ -2,7 +2,7 @@ import t from 'tap';
 import type { MqttConfig } from '../../src/config/mqtt-schema.js';
 import { ExternalClient } from '../../src/mqtt/external-client.js';
 import { captureLog, client, delay, startEmbedded, tempDir, waitFor } from './helpers.js';
-import { freePort, Mosquitto, mosquittoMissing } from './mosquitto.js';
+import { freePort, Mosquitto, mosquittoMissing } from '../../scripts/mosquitto.js';
 
 type Test = { teardown(fn: () => unknown): void };
 
@@ -76,6 +76,69 @@ t.test('external mode against a real Mosquitto', { skip: missing ?? false }, asy
     t.same(redelivered, ['must not be lost'], 'it was never acknowledged');
   });
 
+  t.test('messages are handled together and acknowledged in order, each once handled',
+    async (t) => {
+      const mosquitto = await startMosquitto(t);
+      const first = external(t, mosquitto.url, { client_id: 'pipeline' }).transport;
+      const waiting = new Map<number, () => void>();
+      await first.subscribe('pipe/#', (m) => new Promise<void>((resolve) => {
+        waiting.set(Number(m.payload.toString()), resolve);
+      }));
+      await first.start();
+      const device = await client(t, mosquitto.url);
+      await Promise.all(Array.from({ length: 10 }, (_, n) =>
+        device.publishAsync('pipe/x', String(n), { qos: 1 })));
+      t.ok(await waitFor(() => waiting.size === 10),
+        'all ten reach the handler while none of them is handled yet');
+      t.equal(first.ackStats?.sent, 0, 'nothing is acknowledged');
+
+      for (const n of [5, 6, 7, 8, 9]) waiting.get(n)!();
+      await delay(100);
+      t.equal(first.ackStats?.sent, 0, 'later messages handled first wait for the earlier ones');
+      waiting.get(0)!();
+      waiting.get(1)!();
+      t.ok(await waitFor(() => first.ackStats?.sent === 2), 'the first two are acknowledged');
+      await delay(100);
+      t.equal(first.ackStats?.sent, 2, 'and no more, while the third is not handled');
+      await first.close();
+
+      const second = external(t, mosquitto.url, { client_id: 'pipeline' }).transport;
+      const redelivered: number[] = [];
+      await second.subscribe('pipe/#', async (m) => {
+        redelivered.push(Number(m.payload.toString()));
+      });
+      await second.start();
+      t.ok(await waitFor(() => redelivered.length >= 8), 'the broker sends the rest again');
+      await delay(100);
+      t.same(redelivered.sort((a, b) => a - b), [2, 3, 4, 5, 6, 7, 8, 9],
+        'exactly the unacknowledged ones come again');
+    });
+
+  t.test('QoS 0 messages are read no faster than they are handled', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const { transport } = external(t, mosquitto.url, { client_id: 'window' });
+    const waiting: Array<() => void> = [];
+    let handled = 0;
+    await transport.subscribe('flood/#', () => new Promise<void>((resolve) => {
+      waiting.push(() => {
+        handled++;
+        resolve();
+      });
+    }));
+    await transport.start();
+    const device = await client(t, mosquitto.url);
+    for (let n = 0; n < 100; n++) device.publish('flood/x', String(n), { qos: 0 });
+    t.ok(await waitFor(() => waiting.length === 64), '64 messages are taken in at once');
+    await delay(200);
+    t.equal(waiting.length, 64, 'the next wait until one of them is handled');
+    while (handled < 100) {
+      const release = waiting.splice(0);
+      for (const done of release) done();
+      t.ok(await waitFor(() => waiting.length > 0 || handled === 100), 'more are read');
+    }
+    t.equal(handled, 100, 'every message is handled in the end');
+  });
+
   t.test('shared subscriptions split data; retained topics stay ordinary', async (t) => {
     const mosquitto = await startMosquitto(t);
     const device = await client(t, mosquitto.url);
@@ -106,10 +169,14 @@ t.test('external mode against a real Mosquitto', { skip: missing ?? false }, asy
     const mosquitto = await startMosquitto(t);
     const { transport, lines } = external(t, mosquitto.url, { client_id: 'stream' });
     const received = new Set<number>();
-    await transport.subscribe('stream/#', async (m) => {
-      // Slower than the publisher, so a backlog is queued at the broker when it stops.
-      await delay(1);
-      received.add(Number(m.payload.toString()));
+    // A store slower than the publisher, one message after another, so a backlog is queued
+    // at the broker when it stops.
+    let store = Promise.resolve();
+    await transport.subscribe('stream/#', (m) => {
+      store = store.then(() => delay(1)).then(() => {
+        received.add(Number(m.payload.toString()));
+      });
+      return store;
     });
     await transport.start();
 

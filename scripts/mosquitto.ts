@@ -1,25 +1,18 @@
+// A Mosquitto of our own for the external-mode tests and benchmark: Debian's binary, started
+// on a loopback port with its config and persistence in a temp folder.
+
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { delay } from './helpers.js';
+
+export { freePort } from './bench-lib.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
 export function mosquittoMissing(): string | null {
   return existsSync(MOSQUITTO) ? null
     : `${MOSQUITTO} is not installed (apt-get install mosquitto; .ci/run installs it)`;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepting(port: number): Promise<boolean> {
@@ -65,7 +58,7 @@ export class Mosquitto {
     while (!(await accepting(this.port))) {
       if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
       if (Date.now() > end) throw new Error('mosquitto did not start within 5 s');
-      await delay(20);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
