@@ -34,7 +34,9 @@ const AsyncLevelPersistence =
 
 export async function openBrokerPersistence(folder: string): Promise<BrokerPersistence> {
   await mkdir(folder, { recursive: true });
-  const db = new Level<string, Buffer>(folder, { valueEncoding: 'buffer' });
+  // Small: sessions, subscriptions, retained messages and queues for offline clients.
+  const db = new Level<string, Buffer>(folder, { valueEncoding: 'buffer',
+    cacheSize: 1 << 20, writeBufferSize: 1 << 20 });
   await db.open();
   return new AsyncLevelPersistence(db);
 }
