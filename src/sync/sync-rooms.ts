@@ -1,5 +1,6 @@
 import type { Requester } from '../clientapi/context.js';
 import { toClientEvent, toStrippedState } from '../clientapi/client-event.js';
+import { leftJoinAt } from '../clientapi/visibility.js';
 import type { Homeserver } from '../homeserver.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { MembershipRecord, StoredEvent } from '../storage/level/events.js';
@@ -204,10 +205,18 @@ export function invitedRoom(req: SyncRequest, room: LoadedRoom): Json {
   return { [key]: { events } };
 }
 
-/** The `leave` entry: the timeline up to the moment the user left. */
+/**
+ * The `leave` entry: the timeline up to the moment the user left. A user who never joined (an
+ * invite rejected or withdrawn) gets an empty timeline: the room's history was never theirs.
+ */
 export async function leftRoom(req: SyncRequest, room: LoadedRoom, record: MembershipRecord):
   Promise<Json> {
-  const timeline = await loadTimeline(req, room, req.since, record.pos);
+  const visibility = req.hs.rooms.stateEvent(room, 'm.room.history_visibility')?.pdu.content
+    ?.history_visibility;
+  const upTo = visibility === 'world_readable' ? record.pos
+    : Math.min(record.pos, await leftJoinAt(req.hs, room, req.user.userId) ?? -1);
+  const timeline = upTo < 0 ? { events: [], limited: false, prev_batch: undefined }
+    : await loadTimeline(req, room, req.since, upTo);
   return {
     state: { events: [] },
     timeline: {
