@@ -8,7 +8,10 @@ import { formatPageToken, parseStreamToken } from '../sync/tokens.js';
 import { toClientEvent } from './client-event.js';
 import type { AuthedRequest, ClientApi } from './context.js';
 import { queryInteger, type Json } from './validate.js';
-import { readableUpTo } from './visibility.js';
+import { readableUpTo, visibleEvents } from './visibility.js';
+
+/** Timeline events one /messages or /context page reads at most (see page()). */
+const MAX_SCANNED = 2000;
 
 function parseFilterParam(value: string | undefined): RoomEventFilter {
   if (!value) return {};
@@ -47,11 +50,15 @@ export function mountRoomRead(api: ClientApi): void {
    * inclusive going backwards), skipping filtered events, until `limit` events are found.
    */
   async function page(room: LoadedRoom, from: number, backwards: boolean, limit: number,
-    bound: number | undefined, filter: RoomEventFilter, upTo: number) {
+    bound: number | undefined, filter: RoomEventFilter, upTo: number,
+    visible: ((event: StoredEvent) => boolean) | null) {
     const found: StoredEvent[] = [];
     let cursor = from;
     let exhausted = false;
-    while (found.length < limit) {
+    // Events a filter or history visibility hides still cost a read: past this many, the page
+    // ends early with a token to go on from, rather than walk a whole long history at once.
+    let budget = Math.max(MAX_SCANNED, limit * 4);
+    while (found.length < limit && budget > 0) {
       const ids = backwards
         ? await hs.events.timeline(room.roomId, { to: Math.min(cursor, upTo) + 1,
           from: bound, backwards: true, limit: limit * 2 })
@@ -60,10 +67,11 @@ export function mountRoomRead(api: ClientApi): void {
             : upTo + 1), limit: limit * 2 });
       if (ids.length === 0) { exhausted = true; break; }
       const events = await hs.events.getEvents(ids.map((r) => r.event_id));
+      budget -= events.length;
       for (const event of events) {
         if (!event) continue;
         cursor = backwards ? event.pos - 1 : event.pos;
-        if (passes(filter, event)) found.push(event);
+        if (passes(filter, event) && (!visible || visible(event))) found.push(event);
         if (found.length >= limit) break;
       }
       if (ids.length < limit * 2 && found.length < limit) { exhausted = true; break; }
@@ -75,6 +83,7 @@ export function mountRoomRead(api: ClientApi): void {
   api.authed('GET', '/rooms/:roomId/messages', async (req) => {
     const room = await rooms.requireRoom(req.params.roomId!);
     const upTo = await readableUpTo(hs, room, req.user.userId);
+    const visible = await visibleEvents(hs, room, req.user.userId);
     const dir = req.query.dir ?? 'b';
     if (dir !== 'b' && dir !== 'f') {
       throw new MatrixError('M_INVALID_PARAM', "'dir' must be b or f");
@@ -87,7 +96,7 @@ export function mountRoomRead(api: ClientApi): void {
     const to = req.query.to ? parseStreamToken(req.query.to) : undefined;
 
     const result = limit === 0 ? { events: [], next: from, exhausted: false }
-      : await page(room, from, backwards, limit, to, filter, upTo);
+      : await page(room, from, backwards, limit, to, filter, upTo, visible);
     const response: Json = {
       start: formatPageToken(from),
       chunk: result.events.map((e) => toClientEvent(e, req.user)),
@@ -101,15 +110,19 @@ export function mountRoomRead(api: ClientApi): void {
   api.authed('GET', '/rooms/:roomId/context/:eventId', async (req) => {
     const room = await rooms.requireRoom(req.params.roomId!);
     const upTo = await readableUpTo(hs, room, req.user.userId);
+    const visible = await visibleEvents(hs, room, req.user.userId);
     const event = await hs.events.getEvent(req.params.eventId!);
-    if (!event || event.room_id !== room.roomId || event.pos > upTo) {
+    if (!event || event.room_id !== room.roomId || event.pos > upTo
+      || (visible && !visible(event))) {
       throw notFound('Event not found.');
     }
     const limit = Math.min(queryInteger(req.query.limit, 'limit') ?? 10, 1000);
     const filter = parseFilterParam(req.query.filter);
     const beforeCount = Math.floor(limit / 2);
-    const before = await page(room, event.pos - 1, true, beforeCount, undefined, filter, upTo);
-    const after = await page(room, event.pos, false, limit - beforeCount, undefined, filter, upTo);
+    const before = await page(room, event.pos - 1, true, beforeCount, undefined, filter, upTo,
+      visible);
+    const after = await page(room, event.pos, false, limit - beforeCount, undefined, filter, upTo,
+      visible);
     const stateMap = await hs.rooms.stateIdsAt(event);
     const stateEvents = (await hs.events.getEvents([...stateMap.values()]))
       .filter((e): e is StoredEvent => e !== undefined);

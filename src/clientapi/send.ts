@@ -5,7 +5,7 @@ import type { StoredEvent } from '../storage/level/events.js';
 import type { ClientApi, AuthedRequest } from './context.js';
 import { toClientEvent } from './client-event.js';
 import { bodyObject, optString } from './validate.js';
-import { readableUpTo } from './visibility.js';
+import { readableUpTo, visibleEvents } from './visibility.js';
 
 export function mountSend(api: ClientApi): void {
   const { hs } = api;
@@ -115,9 +115,15 @@ export function mountSend(api: ClientApi): void {
   api.authed('GET', '/rooms/:roomId/event/:eventId', async (req) => {
     const room = await rooms.getRoom(req.params.roomId!);
     if (!room) throw notFound('Event not found.');
-    const upTo = await readableUpTo(hs, room, req.user.userId);
+    // A room the user may not read hides its events as an unknown room does.
+    const upTo = await readableUpTo(hs, room, req.user.userId).catch((err: Error) => {
+      if (err instanceof MatrixError && err.errcode === 'M_FORBIDDEN') return -1;
+      throw err;
+    });
+    const visible = await visibleEvents(hs, room, req.user.userId);
     const event = await hs.events.getEvent(req.params.eventId!);
-    if (!event || event.room_id !== room.roomId || event.pos > upTo) {
+    if (!event || event.room_id !== room.roomId || event.pos > upTo
+      || (visible && !visible(event))) {
       throw notFound('Event not found.');
     }
     return toClientEvent(event, req.user);

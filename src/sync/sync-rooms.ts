@@ -1,6 +1,6 @@
 import type { Requester } from '../clientapi/context.js';
 import { toClientEvent, toStrippedState } from '../clientapi/client-event.js';
-import { leftJoinAt } from '../clientapi/visibility.js';
+import { leftJoinAt, visibleEvents } from '../clientapi/visibility.js';
 import type { Homeserver } from '../homeserver.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { MembershipRecord, StoredEvent } from '../storage/level/events.js';
@@ -32,9 +32,19 @@ function timelineLimit(filter: SyncFilter): number {
 
 /**
  * The timeline of one room between two stream positions: the latest `limit` events after
- * `since` (or from the start), with `limited` when older ones were left out.
+ * `since` (or from the start), with `limited` when older ones were left out. In a room that
+ * used `joined` or `invited` history visibility, events the user may not see are left out
+ * afterwards (the timeline is then shorter than its limit).
  */
 async function loadTimeline(req: SyncRequest, room: LoadedRoom, since: number | undefined,
+  upTo: number) {
+  const timeline = await latestEvents(req, room, since, upTo);
+  const visible = await visibleEvents(req.hs, room, req.user.userId);
+  if (visible) timeline.events = timeline.events.filter(visible);
+  return timeline;
+}
+
+async function latestEvents(req: SyncRequest, room: LoadedRoom, since: number | undefined,
   upTo: number) {
   const limit = timelineLimit(req.filter);
   if ((since ?? 0) >= room.recentFloor) return recentTimeline(req, room, since ?? 0, upTo, limit);
