@@ -105,8 +105,8 @@ export class Bridge {
     const key = `${profile.name}\u0000${filter}`;
     if (this.subscribed.has(key)) return;
     this.subscribed.add(key);
-    await this.transport.subscribe(filter, (m) => this.onMqtt(profile, m),
-      { qos: 1, shared: !retained });
+    await this.transport.subscribe(filter, (m) => (profile.readsOn(m.topic, filter)
+      ? this.onMqtt(profile, m) : Promise.resolve()), { qos: 1, shared: !retained });
   }
 
   /** Resolves when every device the message concerns has its event stored or coalesced. */

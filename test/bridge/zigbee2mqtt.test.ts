@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
-  createUser, device, eventually, join, listen, notices, OWNER, publish, readingsIn, replyTo, say,
-  startBridgeServer, state, waitRoom,
+  call, createUser, device, eventually, join, listen, notices, OWNER, publish, readingsIn, replyTo,
+  say, startBridgeServer, state, waitRoom,
 } from './helpers.js';
 
 const DEVICES = [
@@ -142,4 +142,60 @@ t.test('commands need the power level; !publish needs an admin', async (t) => {
     3000, 'the raw publish');
   const n = (await notices(b, room)).length;
   t.ok(n >= 3, 'every command got an answer');
+});
+
+t.test('friendly names with slashes, as Zigbee2MQTT allows for grouping', async (t) => {
+  const b = await startBridgeServer(t);
+  const z2m = await device(t, b.url);
+  const sets = await listen(t, b.url, 'zigbee2mqtt/#');
+  const grouped = [
+    { ieee_address: '0x0017880104c1d2e3', type: 'Router', friendly_name: 'ground/kitchen/lamp',
+      definition: { model: '9290012573A', vendor: 'Philips', description: 'Hue bulb',
+        exposes: [{ type: 'light', features: [{ type: 'binary', name: 'state',
+          property: 'state', access: 7, value_on: 'ON', value_off: 'OFF' }] }] } },
+    { ieee_address: '0x00158d0001a2b3c4', type: 'EndDevice', friendly_name: 'hall',
+      definition: { model: 'WSDCGQ11LM', vendor: 'Aqara', description: 'sensor',
+        exposes: [{ type: 'numeric', name: 'temperature', property: 'temperature',
+          access: 1, unit: '°C' }] } },
+  ];
+  await publish(z2m, 'zigbee2mqtt/bridge/devices', grouped, { retain: true });
+  await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp/availability', { state: 'online' },
+    { retain: true });
+  const lamp = await waitRoom(b, 'device_zigbee2mqtt_0x0017880104c1d2e3');
+  await join(b, lamp);
+  t.equal((await state(b, lamp, 'm.room.name')).name, 'ground/kitchen/lamp');
+
+  await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp', { state: 'OFF', linkquality: 80 });
+  const [reading] = await readingsIn(b, lamp);
+  t.equal(reading?.content['org.switchboard.readings'].state.value, false,
+    'the reading of a three-level name reaches its room');
+  await eventually(async () => (await state(b, lamp, 'org.switchboard.availability'))?.online
+    === true, 3000, 'online from its availability topic');
+  await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp/availability', { state: 'offline' },
+    { retain: true });
+  await eventually(async () => (await state(b, lamp, 'org.switchboard.availability'))?.online
+    === false, 3000, 'then offline');
+  const availabilityEvents = (await call(b.server, 'GET', `rooms/${encodeURIComponent(lamp)}/` +
+    'messages?dir=f&limit=100', { token: b.owner.token })).body.chunk
+    .filter((e: { type: string }) => e.type === 'org.switchboard.availability');
+  t.equal(availabilityEvents.length, 2, 'one state event per availability change');
+
+  // Per-attribute topics (Zigbee2MQTT's `output: attribute`) of a known device are no devices.
+  await publish(z2m, 'zigbee2mqtt/hall/temperature', '21.5');
+  await publish(z2m, 'zigbee2mqtt/hall', { temperature: 21.5 });
+  const hall = await waitRoom(b, 'device_zigbee2mqtt_0x00158d0001a2b3c4');
+  await join(b, hall);
+  await eventually(async () => (await readingsIn(b, hall)).length === 1, 3000, 'hall reading');
+  t.equal([...b.server.bridge!.registry.all()].length, 2, 'no device "hall/temperature"');
+
+  await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp/availability', { state: 'online' },
+    { retain: true });
+  await eventually(async () => (await state(b, lamp, 'org.switchboard.availability'))?.online
+    === true, 3000, 'online again');
+  const on = await say(b, lamp, '!on');
+  await eventually(async () => sets.some((s) => s.topic.endsWith('/set')), 3000, 'the publish');
+  t.same(sets.find((s) => s.topic.endsWith('/set')),
+    { topic: 'zigbee2mqtt/ground/kitchen/lamp/set', payload: '{"state":"ON"}' });
+  await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp', { state: 'ON', linkquality: 80 });
+  t.equal((await replyTo(b, lamp, on)).content.body, 'Done: state on.');
 });

@@ -21,6 +21,18 @@ export interface Subscription {
 
 interface Rule { spec: RuleSpec; pattern: TopicPattern }
 
+/** Whether some topic matches both filters. */
+function filtersIntersect(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] === '#' || y[i] === '#') return true;
+    if (x[i] === undefined || y[i] === undefined) return false;
+    if (x[i] !== '+' && y[i] !== '+' && x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
 export type ParseResult = ParsedMessage | ParseFailure | undefined;
 
 function isJsonSource(source: string | string[] | undefined): boolean {
@@ -57,6 +69,7 @@ export class Profile {
   /** The rules never change after construction: their filters are worked out once. */
   private ruleFilterCache: Map<string, boolean> | undefined;
   private ruleSubsCache: Subscription[] | undefined;
+  private overlapCache: boolean | undefined;
 
   constructor(readonly spec: ProfileSpec, options: { maxPayloadBytes?: number } = {}) {
     this.name = spec.name;
@@ -116,6 +129,33 @@ export class Profile {
     this.ruleSubsCache = all.filter((s) => !all.some((o) => o !== s
       && filterCovers(o.filter, s.filter) && (o.retained || !s.retained)));
     return this.ruleSubsCache;
+  }
+
+  /**
+   * Whether a message that came through the subscription `filter` is read there. Where the
+   * profile's subscriptions overlap (Zigbee2MQTT's `zigbee2mqtt/+/+` readings and
+   * `zigbee2mqtt/+/availability`), a message arrives once per matching subscription, from a
+   * broker as from the embedded one, and is read on one only: the one whose retained flag is
+   * its rule's (retained data through the ordinary subscription, live data through the
+   * shared one), else the first.
+   */
+  readsOn(topic: string, filter: string): boolean {
+    this.overlapCache ??= this.ruleSubscriptions().some((a, i, all) =>
+      all.slice(i + 1).some((b) => filtersIntersect(a.filter, b.filter)));
+    if (!this.overlapCache) return true;
+    const subs = this.ruleSubscriptions().filter((s) => topicMatches(s.filter, topic));
+    if (subs.length < 2) return true;
+    const retained = !!this.ruleFor(topic)?.retained;
+    return (subs.find((s) => s.retained === retained) ?? subs[0]!).filter === filter;
+  }
+
+  /** The rule that reads a topic: the first whose pattern and conditions take it. */
+  private ruleFor(topic: string): RuleSpec | undefined {
+    for (const { spec, pattern } of this.rules) {
+      const captures = pattern.match(topic);
+      if (captures && this.accepts(spec, captures)) return spec;
+    }
+    return undefined;
   }
 
   device(id: string): LearnedDevice {
@@ -210,9 +250,7 @@ export class Profile {
       const { spec, pattern } = this.rules[index]!;
       const captures = pattern.match(topic);
       if (!captures) continue;
-      if (spec.where && Object.entries(spec.where).some(([k, vs]) => !vs.includes(captures[k]!))) {
-        continue;
-      }
+      if (!this.accepts(spec, captures)) continue;
       if (spec.kind === 'ignore') return undefined;
 
       const decoded = decodePayload(payload, this.maxBytes);
@@ -225,6 +263,14 @@ export class Profile {
     if (!this.ha.knows(topic)) return undefined;
     const decoded = decodePayload(payload, this.maxBytes);
     return decoded.ok ? this.ha.readState(topic, decoded.text) : this.failure(decoded.reason);
+  }
+
+  /** The rule's `where` and `known_names` conditions on what the topic captured. */
+  private accepts(spec: RuleSpec, captures: Record<string, string>): boolean {
+    if (spec.where && Object.entries(spec.where).some(([k, vs]) => !vs.includes(captures[k]!))) {
+      return false;
+    }
+    return !spec.known_names?.some((k) => captures[k]!.includes('/') && !this.aliases.has(captures[k]!));
   }
 
   private applyRule(index: number, spec: RuleSpec, captures: Record<string, string>, text: string,

@@ -35,6 +35,7 @@ const rule: SchemaNode = object({
     'device-list', 'event', 'property-meta', 'entity-discovery', 'ignore'] },
   retained: { type: 'boolean' },
   where: map,
+  known_names: { type: 'array', items: str },
   device: object({ id: source, name: source }),
   payload: object({
     format: { type: 'string', enum: ['auto', 'json', 'number', 'boolean', 'string'],
@@ -115,6 +116,11 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   for (const key of Object.keys(rule.where ?? {})) {
     if (!captures.has(key)) {
       problems.push({ field: `${field}.where.${key}`, message: 'no such capture' });
+    }
+  }
+  for (const [i, key] of (rule.known_names ?? []).entries()) {
+    if (!captures.has(key)) {
+      problems.push({ field: `${field}.known_names.${i}`, message: 'no such capture' });
     }
   }
   const isString = (v: unknown) => typeof v === 'string';

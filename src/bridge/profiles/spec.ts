@@ -138,6 +138,12 @@ export interface RuleSpec {
   retained?: boolean;
   /** Allowed values per capture, e.g. component: [switch, light]. */
   where?: Record<string, string[]>;
+  /**
+   * Captures that, when they span several levels, must be a friendly name the profile knows
+   * (from a device list): `zigbee2mqtt/kitchen/lamp` is the device "kitchen/lamp" only if the
+   * list has it, and is not a device at all when it is the attribute topic of "kitchen".
+   */
+  known_names?: string[];
   /** Device ID and friendly name; with only a name, the ID is the one learned for that name. */
   device?: { id?: Source; name?: Source };
   payload?: PayloadSpec;

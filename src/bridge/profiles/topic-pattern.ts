@@ -3,7 +3,8 @@
  *   `zigbee2mqtt/{friendly_name}`  one level, captured
  *   `{device}/status/switch:{channel}`  a capture inside a level
  *   `homeassistant/{component}/{node_id?}/{object_id}/config`  an optional level
- *   `sensors/{path+}`  one or more trailing levels (only last)
+ *   `sensors/{path+}`  one or more levels: `#` in the filter when last; elsewhere (one per
+ *                      pattern) one filter per depth, up to MAX_MIDDLE_LEVELS levels
  * A capture never starts with `$`, so Homie's `$name`-style attributes are not mistaken for
  * device or property names.
  */
@@ -15,6 +16,13 @@ export interface TopicPattern {
 }
 
 const CAPTURE = /\{([A-Za-z_][A-Za-z0-9_]*)(\?|\+)?\}/g;
+
+/**
+ * The most levels a multi-level capture before the last level covers: an MQTT filter has no
+ * wildcard for "any number of levels, then more", so it is one filter per depth (Zigbee2MQTT
+ * friendly names such as `floor/room/lamp` use a few).
+ */
+export const MAX_MIDDLE_LEVELS = 4;
 
 interface Level {
   regex: RegExp;
@@ -29,7 +37,7 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compileLevel(level: string, isLast: boolean, source: string): Level {
+function compileLevel(level: string, source: string): Level {
   const names: string[] = [];
   let optional = false;
   let multi = false;
@@ -41,9 +49,6 @@ function compileLevel(level: string, isLast: boolean, source: string): Level {
     if (m[2] === '?' || m[2] === '+') {
       if (m[0] !== level) {
         throw new Error(`pattern ${source}: {${m[1]}${m[2]}} must fill its level`);
-      }
-      if (m[2] === '+' && !isLast) {
-        throw new Error(`pattern ${source}: {${m[1]}+} must be the last level`);
       }
       optional = m[2] === '?';
       multi = m[2] === '+';
@@ -72,15 +77,27 @@ function expand(levels: Level[]): Level[][] {
   return variants;
 }
 
-function filterOf(levels: Level[]): string {
-  return levels.map((level) => (level.multi ? '#' : level.literal ? level.raw : '+')).join('/');
+/** The filters of one variant: `#` for a last multi-level capture, else one per depth. */
+function filtersOf(levels: Level[]): string[] {
+  const plain = (level: Level) => (level.literal ? level.raw : '+');
+  const middle = levels.findIndex((level, i) => level.multi && i < levels.length - 1);
+  if (middle < 0) {
+    return [levels.map((level) => (level.multi ? '#' : plain(level))).join('/')];
+  }
+  return Array.from({ length: MAX_MIDDLE_LEVELS }, (_, depth) => [
+    ...levels.slice(0, middle).map(plain),
+    ...Array.from({ length: depth + 1 }, () => '+'),
+    ...levels.slice(middle + 1).map(plain),
+  ].join('/'));
 }
 
 export function compilePattern(source: string): TopicPattern {
-  const parts = source.split('/');
-  const levels = parts.map((p, i) => compileLevel(p, i === parts.length - 1, source));
+  const levels = source.split('/').map((p) => compileLevel(p, source));
+  if (levels.filter((level) => level.multi).length > 1) {
+    throw new Error(`pattern ${source}: at most one {name+} capture`);
+  }
   const variants = expand(levels);
-  const filters = [...new Set(variants.map((v) => filterOf(v)))];
+  const filters = [...new Set(variants.flatMap((v) => filtersOf(v)))];
   const regexes = variants.map((v) => {
     const names = v.flatMap((l) => l.names);
     const body = v.map((l) => l.regex.source.slice(1, -1)).join('/');

@@ -13,8 +13,22 @@ t.test('every shipped profile loads and subscribes to what it reads', async (t) 
   const z2m = profiles.find((p) => p.name === 'zigbee2mqtt')!;
   t.same(z2m.subscriptions().find((s) => s.filter === 'zigbee2mqtt/bridge/devices'),
     { filter: 'zigbee2mqtt/bridge/devices', retained: true }, 'the device list is never shared');
-  t.same(z2m.subscriptions().find((s) => s.filter === 'zigbee2mqtt/+'),
-    { filter: 'zigbee2mqtt/+', retained: false }, 'device state may be shared');
+  t.same(z2m.subscriptions().find((s) => s.filter === 'zigbee2mqtt/#'),
+    { filter: 'zigbee2mqtt/#', retained: false }, 'device state may be shared');
+  t.same(z2m.subscriptions().filter((s) => s.filter.endsWith('/availability')).map((s) => s),
+    ['zigbee2mqtt/+/availability', 'zigbee2mqtt/+/+/availability',
+      'zigbee2mqtt/+/+/+/availability', 'zigbee2mqtt/+/+/+/+/availability']
+      .map((filter) => ({ filter, retained: true })),
+    'availability of names of up to four levels, never shared');
+  // Those overlap zigbee2mqtt/#: a message is read on one subscription only.
+  t.ok(z2m.readsOn('zigbee2mqtt/lamp/availability', 'zigbee2mqtt/+/availability'));
+  t.notOk(z2m.readsOn('zigbee2mqtt/lamp/availability', 'zigbee2mqtt/#'),
+    'availability is read on its retained subscription, not the shared one');
+  t.ok(z2m.readsOn('zigbee2mqtt/bridge/devices', 'zigbee2mqtt/bridge/devices'));
+  t.notOk(z2m.readsOn('zigbee2mqtt/bridge/devices', 'zigbee2mqtt/#'));
+  t.ok(z2m.readsOn('zigbee2mqtt/a/b', 'zigbee2mqtt/#'), 'device state on the shared one');
+  t.ok(profiles.find((p) => p.name === 'tasmota')!.readsOn('tele/plug/SENSOR', 'anything'),
+    'a profile without overlapping subscriptions reads every message where it comes');
   const ha = profiles.find((p) => p.name === 'homeassistant')!;
   t.same(ha.subscriptions().map((s) => s.filter).sort(),
     ['homeassistant/+/+/+/config', 'homeassistant/+/+/config'], 'the optional node_id level');

@@ -28,6 +28,16 @@ t.test('a trailing multi-level capture', async (t) => {
   t.same(p.match('sensors/a/b/c'), { path: 'a/b/c' });
 });
 
+t.test('a multi-level capture before the last level: one filter per depth', async (t) => {
+  const p = compilePattern('z2m/{name+}/availability');
+  t.same(p.filters, ['z2m/+/availability', 'z2m/+/+/availability', 'z2m/+/+/+/availability',
+    'z2m/+/+/+/+/availability']);
+  t.same(p.match('z2m/lamp/availability'), { name: 'lamp' });
+  t.same(p.match('z2m/kitchen/floor/lamp/availability'), { name: 'kitchen/floor/lamp' });
+  t.equal(p.match('z2m/availability'), undefined, 'the capture takes at least one level');
+  t.equal(p.match('z2m/lamp/state'), undefined);
+});
+
 t.test('a capture never takes a $ attribute level', async (t) => {
   const p = compilePattern('homie/{device}/{node}/{property}');
   t.equal(p.match('homie/car/engine/$name'), undefined);
@@ -36,7 +46,7 @@ t.test('a capture never takes a $ attribute level', async (t) => {
 
 t.test('bad patterns are refused', async (t) => {
   t.throws(() => compilePattern('a/+/b'), /MQTT wildcards/);
-  t.throws(() => compilePattern('a/{x+}/b'), /must be the last level/);
+  t.throws(() => compilePattern('a/{x+}/{y+}'), /at most one/);
   t.throws(() => compilePattern('a/pre{x?}'), /must fill its level/);
 });
 
