@@ -77,6 +77,27 @@ const CASES: Case[] = [
       report: ['garage/switch/garage_relay/state', 'ON'] },
   },
   {
+    // Device-based discovery: one config for the device, its entities under cmps.
+    profile: 'homeassistant', alias: 'device_homeassistant_hp01', name: 'heat pump',
+    messages: [
+      ['homeassistant/device/heatpump01/config', {
+        dev: { ids: 'hp01', name: 'heat pump', mf: 'Acme', mdl: 'HP-9' },
+        o: { name: 'acme2mqtt', sw: '1.0' },
+        '~': 'heatpump01', stat_t: '~/state', avty_t: '~/status',
+        cmps: {
+          flow_temp: { p: 'sensor', dev_cla: 'temperature', unit_of_meas: '°C',
+            val_tpl: '{{ value_json.flow }}', uniq_id: 'hp01_flow' },
+          compressor: { p: 'switch', cmd_t: '~/compressor/set',
+            val_tpl: '{{ value_json.compressor }}', uniq_id: 'hp01_comp' },
+        } }, true],
+      ['heatpump01/status', 'online', true],
+      ['heatpump01/state', { flow: 35.5, compressor: 'OFF' }],
+    ],
+    body: '35.5 °C flow temp · compressor off', meta: { model: 'HP-9', vendor: 'Acme' }, online: true,
+    command: { text: '!on', topic: 'heatpump01/compressor/set', payload: 'ON',
+      report: ['heatpump01/state', { flow: 35.5, compressor: 'ON' }] },
+  },
+  {
     profile: 'homie', alias: 'device_homie_super-car', name: 'Super car',
     messages: [
       ['homie/super-car/$state', 'ready', true],

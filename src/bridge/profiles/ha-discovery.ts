@@ -152,13 +152,75 @@ export class HaDiscovery {
 
   readConfig(rule: RuleSpec, captures: Record<string, string>, text: string, topic: string):
     ParsedMessage[] | ParseFailure {
-    if (text.trim() === '') return this.remove(topic);
+    if (text.trim() === '') return this.removeConfig(topic);
     const parsed = parseJson(text);
     if (!parsed.ok) return this.profile.failure(parsed.reason);
     if (!isPlainObject(parsed.value)) return this.profile.failure('expected a JSON object');
     const spec = rule.discovery!;
     const config = expand(parsed.value, spec);
+    if (spec.deviceComponent !== undefined && captures.component === spec.deviceComponent) {
+      return this.readDeviceConfig(spec, captures, config, topic);
+    }
+    const learned = this.learn(spec, captures, config, topic);
+    if ('reason' in learned) return learned;
+    return [this.announce(spec, captures, config, learned.deviceId, learned.fresh)];
+  }
 
+  /**
+   * Device-based discovery (homeassistant/device/<object_id>/config, Home Assistant 2024.12):
+   * one config lists a device's entities under `components`, each naming its `platform`;
+   * the options outside `components` (state_topic, qos...) are shared by all of them. Each
+   * component is read as the entity config it stands for, under its key as object_id. A
+   * component left with only its platform is removed, as is one no longer listed.
+   */
+  private readDeviceConfig(spec: DiscoverySpec, captures: Record<string, string>, config: Config,
+    topic: string): ParsedMessage[] | ParseFailure {
+    const { components, device, origin: _origin, ...shared } = config;
+    if (!isPlainObject(components)) {
+      return this.profile.failure('a device config needs its components (cmps)');
+    }
+    const keys = new Set<string>();
+    const removals: string[] = [];
+    const fresh: string[] = [];
+    let announced: { deviceId: string; config: Config; captures: Record<string, string> }
+      | undefined;
+    for (const [objectId, raw] of Object.entries(components)) {
+      if (!isPlainObject(raw)) continue;
+      const component = expand(raw, spec);
+      const platform = str(component.platform);
+      if (!platform) continue;
+      const key = `${topic}#${objectId}`;
+      if (Object.keys(component).length === 1) {
+        removals.push(key);
+        continue;
+      }
+      // Expanded again once merged, so a shared `~` reaches the component's own topics.
+      const entityConfig = expand({ ...shared, ...component, device }, spec);
+      const entityCaptures = { ...captures, component: platform, object_id: objectId };
+      const learned = this.learn(spec, entityCaptures, entityConfig, key);
+      if ('reason' in learned) return learned;
+      keys.add(key);
+      fresh.push(...learned.fresh);
+      announced ??= { deviceId: learned.deviceId, config: entityConfig, captures: entityCaptures };
+    }
+    for (const key of this.entities.keys()) {
+      if (key.startsWith(`${topic}#`) && !keys.has(key)) removals.push(key);
+    }
+    const messages = this.removeEntities(removals);
+    if (announced) {
+      messages.push(this.announce(spec, announced.captures, announced.config, announced.deviceId,
+        fresh));
+    }
+    return messages;
+  }
+
+  /**
+   * Learns one entity from its config, kept under `key` (its discovery topic): how its state
+   * and availability are read and how it is commanded. Returns its device and the topics no
+   * entity read before, which the bridge subscribes to (unless a rule covers them).
+   */
+  private learn(spec: DiscoverySpec, captures: Record<string, string>, config: Config,
+    key: string): { deviceId: string; fresh: string[] } | ParseFailure {
     const deviceId = resolveSource(spec.id, captures, config);
     const property = resolveSource(spec.property, captures, config);
     if (!deviceId || !property) {
@@ -185,12 +247,11 @@ export class HaDiscovery {
         entity.templateError = (err as Error).message;
       }
     }
-    // Topics no entity read before: the bridge subscribes to them (unless a rule covers them).
-    const fresh = new Set(topicsOf(entity).filter((t) => !this.byTopic.has(t)
-      && this.profile.needsOwnSubscription(t)));
-    const old = this.entities.get(topic);
-    if (old && old.deviceId !== deviceId) this.remove(topic);
-    this.entities.set(topic, entity);
+    const fresh = [...new Set(topicsOf(entity).filter((t) => !this.byTopic.has(t)
+      && this.profile.needsOwnSubscription(t)))];
+    const old = this.entities.get(key);
+    if (old && old.deviceId !== deviceId) this.remove(key);
+    this.entities.set(key, entity);
     if (old) this.reindex();
     else this.index(entity);
 
@@ -216,7 +277,12 @@ export class HaDiscovery {
       delete learned.capability;
       delete learned.entity;
     }
+    return { deviceId, fresh };
+  }
 
+  /** The device's name, model, vendor and capabilities, when they changed. */
+  private announce(spec: DiscoverySpec, captures: Record<string, string>, config: Config,
+    deviceId: string, fresh: string[]): ParsedMessage {
     const friendlyName = resolveSource(spec.friendlyName, captures, config);
     const updates: DeviceUpdate[] = this.profile.rename(deviceId, friendlyName);
     const info: DeviceUpdate = { kind: 'info', info: {} };
@@ -224,7 +290,7 @@ export class HaDiscovery {
     const vendor = resolveSource(spec.vendor, captures, config);
     if (model) info.info.model = model;
     if (vendor) info.info.vendor = vendor;
-    const caps = capabilitiesOf(device) ?? [];
+    const caps = capabilitiesOf(this.profile.device(deviceId)) ?? [];
     if (caps.length > 0) info.info.capabilities = caps;
     if (friendlyName) info.friendlyName = friendlyName;
     const fingerprint = JSON.stringify(info);
@@ -234,8 +300,23 @@ export class HaDiscovery {
     }
 
     const m = this.profile.message(deviceId, updates);
-    if (fresh.size > 0) m.subscribe = [...fresh];
-    return [m];
+    if (fresh.length > 0) m.subscribe = [...new Set(fresh)];
+    return m;
+  }
+
+  /** An empty config removes its entity, or every entity of a device config. */
+  private removeConfig(topic: string): ParsedMessage[] {
+    return this.removeEntities([...this.entities.keys()]
+      .filter((key) => key === topic || key.startsWith(`${topic}#`)));
+  }
+
+  /** Removes entities; one message per device, the last one about it saying the most. */
+  private removeEntities(keys: string[]): ParsedMessage[] {
+    const byDevice = new Map<string, ParsedMessage>();
+    for (const key of keys) {
+      for (const m of this.remove(key)) byDevice.set(m.deviceId, m);
+    }
+    return [...byDevice.values()];
   }
 
   /** An empty config removes the entity; the device goes with its last entity. */

@@ -62,6 +62,7 @@ const rule: SchemaNode = object({
     ['path', 'property', 'kind', 'kinds']) }),
   meta: object({ property: str, attribute: str }, ['property', 'attribute']),
   discovery: object({ abbreviations: map, deviceAbbreviations: map, baseTopicKey: str,
+    deviceComponent: str,
     id: source, friendlyName: source, property: source, model: source, vendor: source,
     components: map }, ['id', 'property', 'components']),
   capability: object({ kind: capabilityKind, property: str, valueOn: scalar, valueOff: scalar },

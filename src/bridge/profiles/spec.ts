@@ -112,6 +112,11 @@ export interface DiscoverySpec {
   deviceAbbreviations?: Record<string, string>;
   /** The key whose value replaces a leading or trailing `~` in topics. */
   baseTopicKey?: string;
+  /**
+   * The component level that marks a device-based config (`device`): its `components` map
+   * holds the entities, each with its `platform`.
+   */
+  deviceComponent?: string;
   /** Sources in the expanded payload (plus topic captures). */
   id: Source;
   friendlyName?: Source;

@@ -91,3 +91,40 @@ t.test('odd payloads on any profile topic are handled, not caught as exceptions'
   }
   t.equal(count, profiles.length * topics.length * payloads.length);
 });
+
+t.test('device-based discovery: one config for a device, components come and go', async (t) => {
+  const [ha] = await loadProfiles(devices, ['homeassistant']);
+  const topic = 'homeassistant/device/plug7/config';
+  const send = (config: unknown) => {
+    const m = ha!.parseAll(topic, Buffer.from(config === '' ? '' : JSON.stringify(config)));
+    if (!Array.isArray(m)) throw new Error(`not parsed: ${JSON.stringify(m)}`);
+    return m;
+  };
+  const base = { dev: { ids: ['plug7'], name: 'desk plug' }, o: { name: 'test' },
+    '~': 'plug7', stat_t: '~/state' };
+  const relay = { p: 'switch', cmd_t: '~/set', val_tpl: '{{ value_json.relay }}' };
+  const power = { p: 'sensor', unit_of_meas: 'W', val_tpl: '{{ value_json.power }}' };
+
+  const [first] = send({ ...base, cmps: { relay, power } });
+  t.equal(first!.deviceId, 'plug7');
+  t.equal(first!.friendlyName, 'desk plug');
+  t.same(first!.subscribe, ['plug7/state'], 'the shared state topic, once, with its ~ filled');
+  const info = first!.updates.find((u) => u.kind === 'info');
+  t.same(info?.kind === 'info' ? info.info.capabilities?.map((c) => c.property) : [], ['relay'],
+    'the switch is commandable');
+  const state = ha!.parseAll('plug7/state', Buffer.from('{"relay":"ON","power":12.5}'));
+  t.same(Array.isArray(state) ? state[0]!.updates : state, [{ kind: 'readings', readings: {
+    relay: { value: true }, power: { value: 12.5, unit: 'W', deviceClass: 'power' } } }],
+  'each component reads its value from the shared state topic');
+
+  const [dropped] = send({ ...base, cmps: { relay: { p: 'switch' }, power } });
+  const after = dropped!.updates.find((u) => u.kind === 'info');
+  t.same(after?.kind === 'info' ? after.info.capabilities : undefined, [],
+    'a component left with only its platform is removed');
+  const [unlisted] = send({ ...base, cmps: { relay } });
+  t.ok(unlisted!.updates.some((u) => u.kind === 'info'), 'one no longer listed is removed too');
+  const [removed] = send('');
+  t.same(removed!.updates, [{ kind: 'removed' }], 'an empty config removes the device');
+  t.match(ha!.parseAll(topic, Buffer.from(JSON.stringify(base))),
+    { reason: /needs its components/ }, 'a device config without components is refused');
+});
