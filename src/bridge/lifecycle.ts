@@ -98,13 +98,22 @@ export class Lifecycle {
   async apply(device: Device, update: Exclude<DeviceUpdate, { kind: 'readings' }>):
     Promise<boolean> {
     switch (update.kind) {
-      case 'availability':
+      case 'availability': {
         if (device.online === update.online) return false;
+        const known = device.online !== undefined;
         device.online = update.online;
         await this.rooms.setState(device, AVAILABILITY_STATE,
           { online: update.online, since: Date.now() });
         this.log.info({ device: device.key, online: update.online }, 'device availability');
+        // Clients show no custom state events: a change is also said in the timeline, but
+        // not the first availability a new device reports.
+        if (known) {
+          await this.rooms.notice(device, update.online ? `${device.friendlyName} is online again.`
+            : `${device.friendlyName} is offline.`,
+          { [AVAILABILITY_STATE]: { online: update.online } });
+        }
         return false;
+      }
       case 'info':
         if (update.friendlyName !== undefined && update.friendlyName !== device.friendlyName) {
           await this.rename(device, update.friendlyName);

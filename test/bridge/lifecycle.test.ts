@@ -24,6 +24,12 @@ t.test('LWT turns a device offline; after a restart the room is found again, not
     (tasmota as unknown as { stream: { destroy(): void } }).stream.destroy();
     await eventually(async () => (await state(b, room, 'org.switchboard.availability'))?.online
       === false, 5000, 'offline from the will');
+    const said = await eventually(async () => (await notices(b, room))
+      .find((n) => n.content['org.switchboard.availability']), 3000, 'the offline notice');
+    t.equal(said.content.body, 'plug1 is offline.', 'the timeline says so too');
+    t.same(said.content['org.switchboard.availability'], { online: false });
+    t.notOk((await notices(b, room)).some((n) => /online/.test(n.content.body)),
+      'the first availability of a new device is state only');
     const cmd = await say(b, room, '!off');
     t.match((await replyTo(b, room, cmd)).content.body, /plug1 is offline; nothing was sent/);
 
