@@ -13,7 +13,7 @@
 import type { MqttClient, Packet } from 'mqtt';
 
 type SendCallback = (err?: Error) => void;
-type SendPacket = (packet: Packet, cb?: SendCallback, cbStorePut?: () => void) => void;
+type SendPacket = (packet: Packet, cb?: SendCallback, ...rest: unknown[]) => void;
 
 interface Held {
   /** The acknowledgement; none for QoS 0, which only counts against the window. */
@@ -36,10 +36,11 @@ export class AckPipeline {
   constructor(private readonly client: MqttClient, private readonly maxUnacked: number) {
     const internal = client as unknown as { _sendPacket: SendPacket };
     this.send = internal._sendPacket.bind(client);
-    internal._sendPacket = (packet, cb, cbStorePut) => {
+    internal._sendPacket = (packet, cb, ...rest) => {
       const id = (packet.cmd === 'puback' || packet.cmd === 'pubcomp') ? packet.messageId : undefined;
       const handled = id === undefined ? undefined : this.handled.get(id);
-      if (handled === undefined) return this.send(packet, cb, cbStorePut);
+      // Everything else passes untouched, with MQTT.js's further arguments (noStore...).
+      if (handled === undefined) return this.send(packet, cb, ...rest);
       this.handled.delete(id!);
       this.hold({ packet, handled, stream: client.stream }, cb);
     };
