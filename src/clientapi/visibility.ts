@@ -68,7 +68,8 @@ function setting(content: Record<string, unknown> | undefined): string {
 }
 
 /** The room's history_visibility over time, kept until the setting changes again. */
-const settingsByRoom = new WeakMap<LoadedRoom, { eventId: string | undefined; changes: Change[] }>();
+const settingsByRoom =
+  new WeakMap<LoadedRoom, { eventId: string | undefined; changes: Change[] }>();
 
 async function settingHistory(hs: Homeserver, room: LoadedRoom): Promise<Change[]> {
   const current = hs.rooms.stateEvent(room, 'm.room.history_visibility');

@@ -69,7 +69,7 @@ t.test('a write waits for its ready promise and keeps its place in the order', a
   await db.close();
 });
 
-t.test('batches queued behind one another settle in order, each with its own outcome', async (t) => {
+t.test('queued batches settle in order, each with its own outcome', async (t) => {
   const dir = await openTemp(t);
   const db = await Database.open(dir);
   const outcomes: string[] = [];

@@ -270,7 +270,8 @@ export class Profile {
     if (spec.where && Object.entries(spec.where).some(([k, vs]) => !vs.includes(captures[k]!))) {
       return false;
     }
-    return !spec.known_names?.some((k) => captures[k]!.includes('/') && !this.aliases.has(captures[k]!));
+    return !spec.known_names?.some((k) => captures[k]!.includes('/')
+      && !this.aliases.has(captures[k]!));
   }
 
   private applyRule(index: number, spec: RuleSpec, captures: Record<string, string>, text: string,
