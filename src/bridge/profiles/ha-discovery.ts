@@ -32,6 +32,10 @@ interface Entity {
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
+  /** How several availability topics combine (availability_mode): all, any or latest. */
+  availabilityMode: 'all' | 'any' | 'latest';
+  /** The last state each availability topic reported. */
+  availabilityStates: Map<string, boolean>;
 }
 
 type Config = Record<string, unknown>;
@@ -110,6 +114,23 @@ function capabilityOf(property: string, kind: string, config: Config): Capabilit
     default:
       return undefined;
   }
+}
+
+/**
+ * An entity's availability after one of its topics reported `latest`, by its availability
+ * mode: `latest` takes that report, `all` is online only when every topic said online (and
+ * undecided until each has spoken, unless one said offline), `any` when one of them did.
+ */
+function availableNow(e: Entity, latest: boolean): boolean | undefined {
+  if (e.availabilityMode === 'latest') return latest;
+  const states = [...e.availabilityStates.values()];
+  const heard = states.length === new Set(e.availability.map((a) => a.topic)).size;
+  if (e.availabilityMode === 'all') {
+    if (states.includes(false)) return false;
+    return heard ? true : undefined;
+  }
+  if (states.includes(true)) return true;
+  return heard ? false : undefined;
 }
 
 /** The topics an entity reads: its state topic and its availability topics. */
@@ -234,6 +255,9 @@ export class HaDiscovery {
       stateOn: str(config.state_on) ?? str(config.payload_on) ?? 'ON',
       stateOff: str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
       availability: availabilityOf(config),
+      availabilityMode: config.availability_mode === 'all' || config.availability_mode === 'any'
+        ? config.availability_mode : 'latest',
+      availabilityStates: new Map(),
     };
     const stateTopic = str(config.state_topic);
     if (stateTopic) entity.stateTopic = stateTopic;
@@ -365,8 +389,10 @@ export class HaDiscovery {
         const value = a.template
           ? String(a.template.render({ value: text, value_json: json }))
           : text;
-        if (value === a.online) push(e.deviceId, { kind: 'availability', online: true });
-        else if (value === a.offline) push(e.deviceId, { kind: 'availability', online: false });
+        if (value !== a.online && value !== a.offline) continue;
+        e.availabilityStates.set(topic, value === a.online);
+        const online = availableNow(e, value === a.online);
+        if (online !== undefined) push(e.deviceId, { kind: 'availability', online });
       }
       if (e.stateTopic !== topic) continue;
       const outcome = this.readEntity(e, text, json, jsonError);

@@ -128,3 +128,35 @@ t.test('device-based discovery: one config for a device, components come and go'
   t.match(ha!.parseAll(topic, Buffer.from(JSON.stringify(base))),
     { reason: /needs its components/ }, 'a device config without components is refused');
 });
+
+t.test('availability_mode combines several availability topics', async (t) => {
+  const [ha] = await loadProfiles(devices, ['homeassistant']);
+  const availability = (mode: string | undefined, object: string) => {
+    const config: Record<string, unknown> = { unique_id: object, state_topic: `${object}/state`,
+      device: { identifiers: [object] },
+      availability: [{ topic: 'gateway/state' }, { topic: `${object}/availability` }] };
+    if (mode) config.avty_mode = mode;
+    ha!.parse(`homeassistant/sensor/${object}/config`, Buffer.from(JSON.stringify(config)));
+    return (topic: string, payload: string) => {
+      const all = ha!.parseAll(topic, Buffer.from(payload));
+      const mine = Array.isArray(all) ? all.find((m) => m.deviceId === object) : undefined;
+      const update = mine?.updates.find((u) => u.kind === 'availability');
+      return update?.kind === 'availability' ? update.online : undefined;
+    };
+  };
+  const all = availability('all', 'plug_all');
+  t.equal(all('gateway/state', 'online'), undefined, 'all: undecided until every topic spoke');
+  t.equal(all('plug_all/availability', 'offline'), false);
+  t.equal(all('gateway/state', 'online'), false, 'the gateway being online is not enough');
+  t.equal(all('plug_all/availability', 'online'), true, 'online once both are');
+  t.equal(all('gateway/state', 'offline'), false);
+
+  const any = availability('any', 'plug_any');
+  t.equal(any('gateway/state', 'offline'), undefined, 'any: undecided while one is unheard');
+  t.equal(any('plug_any/availability', 'online'), true);
+  t.equal(any('plug_any/availability', 'offline'), false, 'offline once neither is online');
+
+  const latest = availability(undefined, 'plug_latest');
+  t.equal(latest('plug_latest/availability', 'offline'), false);
+  t.equal(latest('gateway/state', 'online'), true, 'latest (the default): the last report');
+});
