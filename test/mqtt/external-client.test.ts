@@ -114,6 +114,28 @@ t.test('external mode against a real Mosquitto', { skip: missing ?? false }, asy
         'exactly the unacknowledged ones come again');
     });
 
+  t.test('QoS 2 messages are handled once and completed once handled', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const { transport } = external(t, mosquitto.url, { client_id: 'exactly-once' });
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    await transport.subscribe('q2/#', async (m) => {
+      seen.push(m.payload.toString());
+      await gate;
+    }, { qos: 2 });
+    await transport.start();
+    const device = await client(t, mosquitto.url);
+    await Promise.all(['a', 'b', 'c'].map((p) => device.publishAsync('q2/x', p, { qos: 2 })));
+    t.ok(await waitFor(() => seen.length === 3), 'all three reach the handler');
+    await delay(100);
+    t.equal(transport.ackStats?.sent, 0, 'no PUBCOMP before they are handled');
+    release();
+    t.ok(await waitFor(() => transport.ackStats?.sent === 3), 'then three PUBCOMPs');
+    await delay(100);
+    t.same(seen, ['a', 'b', 'c'], 'each handled once');
+  });
+
   t.test('QoS 0 messages are read no faster than they are handled', async (t) => {
     const mosquitto = await startMosquitto(t);
     const { transport } = external(t, mosquitto.url, { client_id: 'window' });
