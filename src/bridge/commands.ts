@@ -82,7 +82,8 @@ export class Commands {
         `${device.friendlyName} is offline; nothing was sent.`, 'error');
     }
     const built = profile.buildCommand({ deviceId: device.deviceId,
-      friendlyName: device.friendlyName, learned: profile.learned(device.deviceId) }, command);
+      friendlyName: device.friendlyName, learned: profile.learned(device.deviceId),
+      readings: device.readings }, command);
     if ('error' in built) {
       const last = command.kind === 'get' ? this.lastReading(device, command.property) : undefined;
       if (last) {

@@ -1,4 +1,4 @@
-import type { DeviceCommand, OutgoingPublish } from '../profile-types.js';
+import type { DeviceCommand, OutgoingPublish, Reading } from '../profile-types.js';
 import { isPlainObject } from './json-path.js';
 import {
   capabilitiesOf, type Capability, type LearnedDevice, type LearnedProperty,
@@ -16,7 +16,13 @@ import { renderTemplate } from './topic-pattern.js';
  * capabilities when it has described them; a Home Assistant entity is commanded as its
  * discovery message said.
  */
-export interface CommandTarget { deviceId: string; friendlyName?: string; learned?: unknown }
+export interface CommandTarget {
+  deviceId: string;
+  friendlyName?: string;
+  learned?: unknown;
+  /** The device's last reported values, for a toggle where the device has none of its own. */
+  readings?: Record<string, Reading>;
+}
 
 type Built = OutgoingPublish | { error: string };
 const PROPERTY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
@@ -176,6 +182,14 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
   const property = switchProperty(spec, device, caps);
   if (property === undefined) return { error: 'this device has nothing to switch on or off' };
   const learned = device.properties[property];
+  if (command.kind === 'toggle' && (learned?.entity || !spec.toggle)) {
+    // No toggle of its own (a Home Assistant entity, Homie): the opposite of its last state.
+    const last = target.readings?.[property]?.value;
+    if (typeof last !== 'boolean') {
+      return { error: `${property} has reported no on/off state yet to toggle from` };
+    }
+    return buildCommand(profile, target, { kind: last ? 'off' : 'on' });
+  }
   if (learned?.entity) return entityCommand(learned, property, command, undefined);
   const cmd = spec[command.kind];
   if (!cmd) return { error: `${profile.name} devices cannot ${command.kind}` };

@@ -160,3 +160,18 @@ t.test('availability_mode combines several availability topics', async (t) => {
   t.equal(latest('plug_latest/availability', 'offline'), false);
   t.equal(latest('gateway/state', 'online'), true, 'latest (the default): the last report');
 });
+
+t.test('a toggle where the device has none: the opposite of its last state', async (t) => {
+  const [ha] = await loadProfiles(devices, ['homeassistant']);
+  ha!.parse('homeassistant/switch/pump/config', Buffer.from(JSON.stringify({
+    unique_id: 'pump', state_topic: 'pump/state', command_topic: 'pump/set',
+    payload_on: 'RUN', payload_off: 'STOP', device: { identifiers: ['pump'] } })));
+  const target = (value?: boolean) => ({ deviceId: 'pump',
+    readings: value === undefined ? {} : { pump: { value } } });
+  t.match(ha!.buildCommand(target(true), { kind: 'toggle' }),
+    { topic: 'pump/set', payload: 'STOP', confirms: { property: 'pump', value: false } });
+  t.match(ha!.buildCommand(target(false), { kind: 'toggle' }),
+    { topic: 'pump/set', payload: 'RUN', confirms: { property: 'pump', value: true } });
+  t.match(ha!.buildCommand(target(), { kind: 'toggle' }),
+    { error: /no on\/off state yet/ }, 'no state yet: a clear error, nothing published');
+});
