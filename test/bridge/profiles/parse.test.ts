@@ -166,8 +166,11 @@ t.test('a toggle where the device has none: the opposite of its last state', asy
   ha!.parse('homeassistant/switch/pump/config', Buffer.from(JSON.stringify({
     unique_id: 'pump', state_topic: 'pump/state', command_topic: 'pump/set',
     payload_on: 'RUN', payload_off: 'STOP', device: { identifiers: ['pump'] } })));
-  const target = (value?: boolean) => ({ deviceId: 'pump',
-    readings: value === undefined ? {} : { pump: { value } } });
+  const target = (value?: boolean) => {
+    const readings: Record<string, { value: boolean }> = {};
+    if (value !== undefined) readings.pump = { value };
+    return { deviceId: 'pump', readings };
+  };
   t.match(ha!.buildCommand(target(true), { kind: 'toggle' }),
     { topic: 'pump/set', payload: 'STOP', confirms: { property: 'pump', value: false } });
   t.match(ha!.buildCommand(target(false), { kind: 'toggle' }),
