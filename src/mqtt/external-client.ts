@@ -2,7 +2,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import type { MqttConfig } from '../config/mqtt-schema.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type Route } from './dispatcher.js';
 import { AckPipeline } from './ack-pipeline.js';
 import { readPem } from './listeners.js';
 import type {
@@ -25,8 +25,21 @@ const MAX_UNACKED = 64;
 
 interface Subscription {
   filter: string;
+  /** Its MQTT 5 Subscription Identifier, which the broker puts on what it sends. */
+  id: number;
   qos: 0 | 1 | 2;
   shared: boolean;
+}
+
+/**
+ * A filter's Subscription Identifier: derived from the filter (FNV-1a, in the 1 to 2^28-1
+ * range MQTT 5 allows), so that messages the broker kept in the session while Switchboard
+ * was down carry the same identifiers after a restart, whatever order it subscribes in.
+ */
+export function subscriptionId(filter: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(filter, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193);
+  return ((hash >>> 0) % 0x0fffffff) + 1;
 }
 
 /** A stable client ID, so the broker finds Switchboard's persistent session again. */
@@ -76,7 +89,8 @@ export class ExternalClient implements MqttTransport {
   async subscribe(filter: string, handler: MessageHandler,
     options: SubscribeOptions = {}): Promise<void> {
     this.dispatcher.add(filter, handler);
-    const sub: Subscription = { filter, qos: options.qos ?? 1, shared: options.shared ?? false };
+    const sub: Subscription = { filter, id: subscriptionId(filter), qos: options.qos ?? 1,
+      shared: options.shared ?? false };
     this.subscriptions.push(sub);
     if (this.client?.connected) await this.sendSubscribe(this.client, sub);
   }
@@ -139,8 +153,8 @@ export class ExternalClient implements MqttTransport {
       if (packet.cmd !== 'publish') return done();
       const publish = packet as IPublishPacket;
       const payload = Buffer.from(publish.payload);
-      const handled = this.dispatcher.dispatch({ topic: publish.topic, payload,
-        qos: publish.qos, retain: publish.retain });
+      const message = { topic: publish.topic, payload, qos: publish.qos, retain: publish.retain };
+      const handled = this.dispatcher.dispatch(message, this.routesFor(publish));
       if (publish.qos === 0 || publish.messageId === undefined) return acks.admit(handled, done);
       acks.track(publish.messageId, handled);
       done();
@@ -179,6 +193,24 @@ export class ExternalClient implements MqttTransport {
     });
   }
 
+  /**
+   * The routes a PUBLISH is for. Under MQTT 5 it names the subscriptions it came through
+   * (Subscription Identifiers): a broker may send one copy per matching subscription
+   * (Mosquitto 2 does), and each copy goes only to the handlers of its own subscriptions, so
+   * overlapping subscriptions do not hand a handler the same message twice. Without them
+   * (MQTT 3.1.1), every handler whose filter matches.
+   */
+  private routesFor(publish: IPublishPacket): Route[] | undefined {
+    const given = publish.properties?.subscriptionIdentifier;
+    if (given === undefined) return undefined;
+    const ids = new Set(Array.isArray(given) ? given : [given]);
+    const filters = new Set(this.subscriptions.filter((s) => ids.has(s.id)).map((s) => s.filter));
+    const routes = this.dispatcher.matching(publish.topic).filter((r) => filters.has(r.filter));
+    // An identifier of none of today's subscriptions (one the session kept from an older
+    // configuration): the message is not dropped but goes where its topic matches.
+    return routes.length > 0 ? routes : undefined;
+  }
+
   private async sendSubscribe(client: MqttClient, sub: Subscription): Promise<void> {
     const group = this.config.shared_group;
     const shared = sub.shared && group && this.protocolVersion === 5;
@@ -186,7 +218,8 @@ export class ExternalClient implements MqttTransport {
     // No Local (MQTT 5 section 3.8.3.1): our own publishes do not come back to us. It is a
     // protocol error on a shared subscription [MQTT-3.8.3-4].
     const nl = this.protocolVersion === 5 && !shared;
-    const granted = await client.subscribeAsync(topic, { qos: sub.qos, nl });
+    const granted = await client.subscribeAsync(topic, { qos: sub.qos, nl,
+      properties: this.protocolVersion === 5 ? { subscriptionIdentifier: sub.id } : undefined });
     for (const g of granted) {
       if (g.qos >= 0x80) throw new Error(`broker refused the subscription to ${g.topic}`);
     }

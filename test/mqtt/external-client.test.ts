@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { MqttConfig } from '../../src/config/mqtt-schema.js';
-import { ExternalClient } from '../../src/mqtt/external-client.js';
+import { ExternalClient, subscriptionId } from '../../src/mqtt/external-client.js';
 import { captureLog, client, delay, startEmbedded, tempDir, waitFor } from './helpers.js';
 import { freePort, Mosquitto, mosquittoMissing } from '../../scripts/mosquitto.js';
 
@@ -113,6 +113,22 @@ t.test('external mode against a real Mosquitto', { skip: missing ?? false }, asy
       t.same(redelivered.sort((a, b) => a - b), [2, 3, 4, 5, 6, 7, 8, 9],
         'exactly the unacknowledged ones come again');
     });
+
+  t.test('overlapping subscriptions: each handler gets a message once', async (t) => {
+    const mosquitto = await startMosquitto(t);
+    const { transport } = external(t, mosquitto.url, { client_id: 'overlap' });
+    const calls = { all: 0, one: 0 };
+    await transport.subscribe('dup/#', async () => { calls.all++; });
+    await transport.subscribe('dup/+/x', async () => { calls.one++; });
+    await transport.start();
+    const device = await client(t, mosquitto.url);
+    await device.publishAsync('dup/a/x', 'payload', { qos: 1 });
+    await device.publishAsync('dup/b', 'payload', { qos: 1 });
+    t.ok(await waitFor(() => calls.all >= 2 && calls.one >= 1), 'both handlers were called');
+    await delay(200);
+    t.same(calls, { all: 2, one: 1 },
+      'a broker sending one copy per matching subscription does not double the calls');
+  });
 
   t.test('QoS 2 messages are handled once and completed once handled', async (t) => {
     const mosquitto = await startMosquitto(t);
@@ -252,4 +268,11 @@ t.test('the external client falls back to MQTT 3.1.1 for a broker without 5', as
   const device = await client(t, embedded.url);
   await device.publishAsync('legacy/1', 'x', { qos: 1 });
   t.ok(await waitFor(() => seen.length === 1));
+});
+
+t.test('subscription identifiers come from the filter, in the range MQTT 5 allows', async (t) => {
+  t.equal(subscriptionId('zigbee2mqtt/#'), subscriptionId('zigbee2mqtt/#'), 'the same every run');
+  const ids = ['a/#', 'a/+/x', 'zigbee2mqtt/+/availability', '', 'ü/+'].map(subscriptionId);
+  t.equal(new Set(ids).size, ids.length, 'different filters, different identifiers');
+  t.ok(ids.every((id) => Number.isInteger(id) && id >= 1 && id <= 268_435_455));
 });
