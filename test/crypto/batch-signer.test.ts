@@ -60,8 +60,8 @@ t.test('a burst is signed inline while the worker starts, and goes to it once it
     const pending = signAll(burst);
     await new Promise((resolve) => setImmediate(resolve));
     await signAll(messages(3));
-    t.same({ inline: signer.stats.inline - before.inline, worker: signer.stats.worker -
-      before.worker }, { inline: 3, worker: 0 });
+    // (Whether the worker has answered the burst by then depends on the machine's load.)
+    t.equal(signer.stats.inline - before.inline, 3, 'a few more are signed inline at once');
     await Promise.all([pending, signAll(messages(20))]);
     t.same({ inline: signer.stats.inline - before.inline, worker: signer.stats.worker -
       before.worker, workerStarts: signer.stats.workerStarts },
