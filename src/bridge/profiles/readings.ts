@@ -55,9 +55,10 @@ class Reader {
     this.result.captures[property] = captures;
   }
 
-  readObject(object: Record<string, unknown>, captures: Record<string, string>): void {
+  readObject(object: Record<string, unknown>, captures: Record<string, string>,
+    fields = this.spec.fields): void {
     const listed = new Set<string>();
-    for (const [path, f] of Object.entries(this.spec.fields ?? {})) {
+    for (const [path, f] of Object.entries(fields ?? {})) {
       listed.add(path);
       const field: FieldSpec = typeof f === 'string' ? { property: f } : f;
       const value = getPath(object, path);
@@ -139,13 +140,17 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
   if (!holds(spec.when, json.value)) return { ok: true, result: reader.result };
 
   if (spec.each) {
-    const container = getPath(json.value, spec.each.path);
-    if (!isPlainObject(container)) return { ok: true, result: reader.result };
-    const keyPattern = compilePattern(spec.each.key);
-    for (const [key, inner] of Object.entries(container)) {
-      const keyCaptures = keyPattern.match(key);
-      if (keyCaptures && isPlainObject(inner)) {
-        reader.readObject(inner, { ...captures, ...keyCaptures });
+    const read = new Set<string>();
+    for (const entry of spec.each) {
+      const container = getPath(json.value, entry.path);
+      if (!isPlainObject(container)) continue;
+      const keyPattern = compilePattern(entry.key);
+      for (const [key, inner] of Object.entries(container)) {
+        const keyCaptures = keyPattern.match(key);
+        const id = `${entry.path}\u0000${key}`;
+        if (!keyCaptures || !isPlainObject(inner) || read.has(id)) continue;
+        read.add(id);
+        reader.readObject(inner, { ...captures, ...keyCaptures }, entry.fields ?? spec.fields);
       }
     }
   } else {

@@ -45,7 +45,8 @@ const rule: SchemaNode = object({
     naming: { type: 'string', enum: ['keep', 'snake'], description: 'keep or snake' },
     nested: { type: 'string', enum: ['path', 'leaf'], description: 'path or leaf' },
     exclude: { type: 'array', items: str }, booleans: map, when: condition,
-    each: object({ path: { type: 'string' }, key: str }, ['path', 'key']),
+    each: { type: 'array',
+      items: object({ path: { type: 'string' }, key: str, fields: map }, ['path', 'key']) },
   }),
   availability: object({ path: str, online: scalars, offline: scalars, ignore: scalars },
     ['online', 'offline']),
@@ -129,9 +130,14 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   problems.push(...checkMap(rule.where, `${field}.where`, isList, 'a list of strings'));
   problems.push(...checkMap(rule.payload?.booleans, `${field}.payload.booleans`,
     (v) => typeof v === 'boolean', 'true or false'));
-  problems.push(...checkMap(rule.payload?.fields, `${field}.payload.fields`, (v) => isString(v)
-    || checkSchema(fieldSpec, v).length === 0,
-    'a property name or { property, unit, deviceClass, scale }'));
+  const isField = (v: unknown) => isString(v) || checkSchema(fieldSpec, v).length === 0;
+  const fieldMessage = 'a property name or { property, unit, deviceClass, scale }';
+  problems.push(...checkMap(rule.payload?.fields, `${field}.payload.fields`, isField,
+    fieldMessage));
+  for (const [i, each] of (rule.payload?.each ?? []).entries()) {
+    problems.push(...checkMap(each.fields, `${field}.payload.each.${i}.fields`, isField,
+      fieldMessage));
+  }
   problems.push(...checkMap(rule.list?.capabilities?.kinds, `${field}.list.capabilities.kinds`,
     (v) => ['binary', 'numeric', 'enum', 'text'].includes(v as string),
     'binary, numeric, enum or text'));

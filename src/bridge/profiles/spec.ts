@@ -45,8 +45,18 @@ export interface PayloadSpec {
   booleans?: Record<string, boolean>;
   /** Read the message only when this holds (e.g. method NotifyStatus). */
   when?: Condition;
-  /** Read each key of the object at path whose name matches key (with captures). */
-  each?: { path: string; key: string };
+  /**
+   * Read the keys of the object at `path` whose name matches `key` (with captures), each by
+   * the first entry that takes it, with that entry's own fields if it has them (Shelly's
+   * NotifyStatus carries "switch:0", "temperature:0"... side by side).
+   */
+  each?: EachSpec[];
+}
+
+export interface EachSpec {
+  path: string;
+  key: string;
+  fields?: Record<string, string | FieldSpec>;
 }
 
 export interface AvailabilitySpec {

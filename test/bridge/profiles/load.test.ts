@@ -58,6 +58,14 @@ const bad: Array<[string, string, RegExp]> = [
   ['a where on a capture the pattern lacks',
     'name: broken\nrules:\n  - { pattern: "a/{device}", kind: readings, where: { node: [x] } }\n',
     /^broken\.yaml: rules\.0\.where\.node: no such capture$/],
+  ['a field of an each entry of the wrong type',
+    'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
+      + '    payload: { each: [{ path: p, key: "k:{n}", fields: { temp: [1] } }] }\n',
+    /^broken\.yaml: rules\.0\.payload\.each\.0\.fields\.temp: expected a property name/],
+  ['an each that is not a list',
+    'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
+      + '    payload: { each: { path: p, key: k } }\n',
+    /^broken\.yaml: rules\.0\.payload\.each: expected/],
   ['a field map value of the wrong type',
     'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
       + '    payload: { fields: { temp: 7 } }\n',
