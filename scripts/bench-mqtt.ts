@@ -1,7 +1,9 @@
 // The MQTT bridge benchmark: end-to-end from a device's QoS 1 publish to the reading event a
 // Matrix client sees in /sync. The server runs as its own process (embedded broker, bridge,
 // 1,000 generic devices); raw aedes QoS 1 throughput is measured in the same run as the
-// reference. Run alone it prints its table; bench.ts can add benchMqtt()'s rows to its own.
+// reference. Then external mode: the same bridge reading a Mosquitto of its own, compared with
+// the embedded figure. Run alone it prints its table; bench.ts adds benchMqtt()'s rows to its
+// own.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
