@@ -88,6 +88,20 @@ function wrap(text: string, width: number): string[] {
 
 export interface Reply { status: number; body: any }
 
+/** A reply's body: parsed JSON, the text when it is not JSON, undefined when empty. */
+function replyBody(text: string): unknown {
+  try { return text ? JSON.parse(text) : undefined; } catch { return text; }
+}
+
+/** The headers of a JSON request with an optional access token. */
+function jsonHeaders(token: string | undefined, payload: string | undefined):
+  Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  return headers;
+}
+
 /** JSON over node:http with its own keep-alive agent (one socket unless told otherwise). */
 export class JsonClient {
   private readonly agent: http.Agent;
@@ -103,12 +117,8 @@ export class JsonClient {
 
   request(method: string, path: string, body?: unknown, timeoutMs = 45_000): Promise<Reply> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
+    const headers: Record<string, string | number> = jsonHeaders(this.token, payload);
+    if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
     return new Promise((resolve, reject) => {
       const req = http.request({ host: this.host, port: this.port, method, path, headers,
         agent: this.agent }, (res) => {
@@ -116,10 +126,8 @@ export class JsonClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep the text */ }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          resolve({ status: res.statusCode ?? 0,
+            body: replyBody(Buffer.concat(chunks).toString('utf8')) });
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
@@ -147,15 +155,10 @@ export class LeanJsonClient {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const res = await this.client.request({ method: method as Dispatcher.HttpMethod, path,
-      headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.body.text();
-    let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep the text */ }
-    return { status: res.statusCode, body: parsed };
+      headers: jsonHeaders(this.token, payload), body: payload });
+    return { status: res.statusCode, body: replyBody(await res.body.text()) };
   }
 
   close(): void {

@@ -158,8 +158,8 @@ async function profileSends(): Promise<void> {
   const room = await createRoom(server.url, users[0]!, users.slice(1));
   const t = await sendThroughput(server.url, users, [room], 'prof', WARMUP_MS, SEND_MS);
   await stopChild(server.proc);
-  await printProfile(dir, `Server CPU profile of the shared-room send loop (${fmtInt(t.perSecond)} ` +
-    'sends/s under the profiler; start and setup included)', 10);
+  await printProfile(dir, 'Server CPU profile of the shared-room send loop ' +
+    `(${fmtInt(t.perSecond)} sends/s under the profiler; start and setup included)`, 10);
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../storage/level/events.js';
 import type { ClientApi, AuthedRequest } from './context.js';
 import { toClientEvent } from './client-event.js';
 import { bodyObject, optString } from './validate.js';
-import { readableUpTo, visibleEvents } from './visibility.js';
+import { readablePosition, readableUpTo, visibleEvents } from './visibility.js';
 
 export function mountSend(api: ClientApi): void {
   const { hs } = api;
@@ -116,10 +116,7 @@ export function mountSend(api: ClientApi): void {
     const room = await rooms.getRoom(req.params.roomId!);
     if (!room) throw notFound('Event not found.');
     // A room the user may not read hides its events as an unknown room does.
-    const upTo = await readableUpTo(hs, room, req.user.userId).catch((err: Error) => {
-      if (err instanceof MatrixError && err.errcode === 'M_FORBIDDEN') return -1;
-      throw err;
-    });
+    const upTo = await readablePosition(hs, room, req.user.userId) ?? -1;
     const visible = await visibleEvents(hs, room, req.user.userId);
     const event = await hs.events.getEvent(req.params.eventId!);
     if (!event || event.room_id !== room.roomId || event.pos > upTo

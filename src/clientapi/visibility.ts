@@ -13,30 +13,23 @@ import type { StoredEvent } from '../storage/level/events.js';
  */
 export async function readableUpTo(hs: Homeserver, room: LoadedRoom, userId: string):
   Promise<number> {
-  if (hs.rooms.membership(room, userId) === 'join') return Infinity;
-  const visibility = hs.rooms.stateEvent(room, 'm.room.history_visibility')?.pdu.content
-    ?.history_visibility;
-  if (visibility === 'world_readable') return Infinity;
-  const upTo = await leftJoinAt(hs, room, userId);
+  const upTo = await readablePosition(hs, room, userId);
   if (upTo === undefined) throw forbidden('You are not allowed to read this room');
   return upTo;
 }
 
-/**
- * For a user not joined now: the stream position of the membership event that ended their
- * latest stay in the room (their leave, kick or ban), found by walking back through their
- * membership events; undefined when they never joined.
- */
-export async function leftJoinAt(hs: Homeserver, room: LoadedRoom, userId: string):
+/** The same as `readableUpTo`, with undefined for a room the user may not read at all. */
+export async function readablePosition(hs: Homeserver, room: LoadedRoom, userId: string):
   Promise<number | undefined> {
-  let event = hs.rooms.stateEvent(room, 'm.room.member', userId);
-  let later: number | undefined;
-  while (event) {
-    if (event.pdu.content.membership === 'join') return later;
-    later = event.pos;
-    event = event.replaces_state ? await hs.events.getEvent(event.replaces_state) : undefined;
-  }
-  return undefined;
+  if (hs.rooms.membership(room, userId) === 'join') return Infinity;
+  const visibility = hs.rooms.stateEvent(room, 'm.room.history_visibility')?.pdu.content
+    ?.history_visibility;
+  if (visibility === 'world_readable') return Infinity;
+  // Newest first, back to their last join: the change after that join ended their stay.
+  const memberships = await history(hs, hs.rooms.stateEvent(room, 'm.room.member', userId),
+    (e) => String(e.pdu.content.membership), (value) => value === 'join');
+  const lastJoin = memberships.findIndex((c) => c.value === 'join');
+  return lastJoin > 0 ? memberships[lastJoin - 1]!.pos : undefined;
 }
 
 /** One value a state key held from `pos` on; lists of them are newest first. */
@@ -47,13 +40,16 @@ interface Change {
 
 /**
  * The values a state entry held over time, newest first, from its current event back through
- * the events each one replaced.
+ * the events each one replaced; only back to the first value `until` accepts, when given.
  */
 async function history(hs: Homeserver, current: StoredEvent | undefined,
-  read: (event: StoredEvent) => string): Promise<Change[]> {
+  read: (event: StoredEvent) => string, until?: (value: string) => boolean):
+  Promise<Change[]> {
   const changes: Change[] = [];
   for (let event = current; event;) {
-    changes.push({ value: read(event), pos: event.pos });
+    const value = read(event);
+    changes.push({ value, pos: event.pos });
+    if (until?.(value)) break;
     event = event.replaces_state ? await hs.events.getEvent(event.replaces_state) : undefined;
   }
   return changes;

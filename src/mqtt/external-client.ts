@@ -55,6 +55,8 @@ export class ExternalClient implements MqttTransport {
   readonly mode = 'external' as const;
   private readonly dispatcher: Dispatcher;
   private readonly subscriptions: Subscription[] = [];
+  /** Subscription Identifier → filter, for routing what the broker sends (routesFor). */
+  private readonly filtersById = new Map<number, string>();
   private readonly url: string;
   private readonly clientId: string;
   private client: MqttClient | null = null;
@@ -92,6 +94,7 @@ export class ExternalClient implements MqttTransport {
     const sub: Subscription = { filter, id: subscriptionId(filter), qos: options.qos ?? 1,
       shared: options.shared ?? false };
     this.subscriptions.push(sub);
+    this.filtersById.set(sub.id, filter);
     if (this.client?.connected) await this.sendSubscribe(this.client, sub);
   }
 
@@ -203,8 +206,11 @@ export class ExternalClient implements MqttTransport {
   private routesFor(publish: IPublishPacket): Route[] | undefined {
     const given = publish.properties?.subscriptionIdentifier;
     if (given === undefined) return undefined;
-    const ids = new Set(Array.isArray(given) ? given : [given]);
-    const filters = new Set(this.subscriptions.filter((s) => ids.has(s.id)).map((s) => s.filter));
+    const filters = new Set<string>();
+    for (const id of Array.isArray(given) ? given : [given]) {
+      const filter = this.filtersById.get(id);
+      if (filter !== undefined) filters.add(filter);
+    }
     const routes = this.dispatcher.matching(publish.topic).filter((r) => filters.has(r.filter));
     // An identifier of none of today's subscriptions (one the session kept from an older
     // configuration): the message is not dropped but goes where its topic matches.

@@ -1,6 +1,6 @@
 import type { Requester } from '../clientapi/context.js';
 import { toClientEvent, toStrippedState } from '../clientapi/client-event.js';
-import { leftJoinAt, visibleEvents } from '../clientapi/visibility.js';
+import { readablePosition, visibleEvents } from '../clientapi/visibility.js';
 import type { Homeserver } from '../homeserver.js';
 import type { LoadedRoom } from '../rooms/room-service.js';
 import type { MembershipRecord, StoredEvent } from '../storage/level/events.js';
@@ -221,10 +221,8 @@ export function invitedRoom(req: SyncRequest, room: LoadedRoom): Json {
  */
 export async function leftRoom(req: SyncRequest, room: LoadedRoom, record: MembershipRecord):
   Promise<Json> {
-  const visibility = req.hs.rooms.stateEvent(room, 'm.room.history_visibility')?.pdu.content
-    ?.history_visibility;
-  const upTo = visibility === 'world_readable' ? record.pos
-    : Math.min(record.pos, await leftJoinAt(req.hs, room, req.user.userId) ?? -1);
+  const upTo = Math.min(record.pos,
+    await readablePosition(req.hs, room, req.user.userId) ?? -1);
   const timeline = upTo < 0 ? { events: [], limited: false, prev_batch: undefined }
     : await loadTimeline(req, room, req.since, upTo);
   return {

@@ -6,7 +6,7 @@ import type { MqttMessage } from '../../src/mqtt/transport.js';
 const message = (topic: string): MqttMessage =>
   ({ topic, payload: Buffer.from('1'), qos: 1, retain: false });
 
-t.test('routes by filter, and a route added later is matched for a topic seen before', async (t) => {
+t.test('routes by filter, and a later route is matched for a topic seen before', async (t) => {
   const dispatcher = new Dispatcher(pino({ level: 'silent' }));
   const got: string[] = [];
   dispatcher.add('home/+/temp', async (m) => { got.push(`plus:${m.topic}`); });

@@ -201,7 +201,7 @@ export class HaDiscovery {
       return this.profile.failure('a device config needs its components (cmps)');
     }
     const keys = new Set<string>();
-    const removals: string[] = [];
+    const removals = new Set<string>();
     const fresh: string[] = [];
     let announced: { deviceId: string; config: Config; captures: Record<string, string> }
       | undefined;
@@ -212,7 +212,7 @@ export class HaDiscovery {
       if (!platform) continue;
       const key = `${topic}#${objectId}`;
       if (Object.keys(component).length === 1) {
-        removals.push(key);
+        removals.add(key);
         continue;
       }
       // Expanded again once merged, so a shared `~` reaches the component's own topics.
@@ -225,9 +225,9 @@ export class HaDiscovery {
       announced ??= { deviceId: learned.deviceId, config: entityConfig, captures: entityCaptures };
     }
     for (const key of this.entities.keys()) {
-      if (key.startsWith(`${topic}#`) && !keys.has(key)) removals.push(key);
+      if (key.startsWith(`${topic}#`) && !keys.has(key)) removals.add(key);
     }
-    const messages = this.removeEntities(removals);
+    const messages = this.removeEntities([...removals]);
     if (announced) {
       messages.push(this.announce(spec, announced.captures, announced.config, announced.deviceId,
         fresh));

@@ -3,7 +3,7 @@ import { getPath, isPlainObject, leaves } from './json-path.js';
 import type { LearnedDevice } from './learned.js';
 import { holds, looksLikeJson, parseJson } from './sources.js';
 import type { FieldSpec, PayloadSpec } from './spec.js';
-import { compilePattern, renderTemplate } from './topic-pattern.js';
+import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 import { knownProperty } from './units.js';
 
 /** Readings keyed by property, with the captures each was read under (for commands). */
@@ -122,6 +122,15 @@ class Reader {
   }
 }
 
+/** `each` key patterns, compiled once: profiles are loaded once and never change. */
+const keyPatterns = new Map<string, TopicPattern>();
+
+function keyPatternOf(key: string): TopicPattern {
+  let pattern = keyPatterns.get(key);
+  if (!pattern) keyPatterns.set(key, pattern = compilePattern(key));
+  return pattern;
+}
+
 /** Reads a payload's readings as the rule's payload spec says. */
 export function readPayload(spec: PayloadSpec, text: string, captures: Record<string, string>,
   device: LearnedDevice): ReadOutcome {
@@ -144,7 +153,7 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
     for (const entry of spec.each) {
       const container = getPath(json.value, entry.path);
       if (!isPlainObject(container)) continue;
-      const keyPattern = compilePattern(entry.key);
+      const keyPattern = keyPatternOf(entry.key);
       for (const [key, inner] of Object.entries(container)) {
         const keyCaptures = keyPattern.match(key);
         const id = `${entry.path}\u0000${key}`;
