@@ -99,6 +99,23 @@ const CASES: Case[] = [
       report: ['heatpump01/state', { flow: 35.5, compressor: 'ON' }] },
   },
   {
+    // An ESPHome light through discovery: the JSON schema, with brightness.
+    profile: 'homeassistant', alias: 'device_homeassistant_a4cf12b3c4d5', name: 'desk',
+    messages: [
+      ['homeassistant/light/desk/desk_lamp/config', { schema: 'json', name: 'Desk Lamp',
+        uniq_id: 'ESPlightdesk_lamp', stat_t: 'desk/light/desk_lamp/state',
+        cmd_t: 'desk/light/desk_lamp/command', brightness: true,
+        supported_color_modes: ['brightness'],
+        dev: { ids: 'a4cf12b3c4d5', name: 'desk', mdl: 'esp32dev', mf: 'espressif' } }, true],
+      ['desk/light/desk_lamp/state', { state: 'ON', color_mode: 'brightness', brightness: 128 }],
+    ],
+    body: 'desk lamp on', meta: { model: 'esp32dev' },
+    command: { text: '!set desk_lamp_brightness 200', topic: 'desk/light/desk_lamp/command',
+      payload: '{"state":"ON","brightness":200}',
+      report: ['desk/light/desk_lamp/state', { state: 'ON', color_mode: 'brightness',
+        brightness: 200 }] },
+  },
+  {
     profile: 'homie', alias: 'device_homie_super-car', name: 'Super car',
     messages: [
       ['homie/super-car/$state', 'ready', true],

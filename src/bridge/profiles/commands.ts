@@ -115,7 +115,14 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   value: { send: Scalar; confirm: Scalar } | undefined): Built {
   const e = learned.entity!;
   let payload: string;
-  if (command.kind === 'on' || command.kind === 'off') {
+  if (e.jsonKey !== undefined && (command.kind === 'on' || command.kind === 'off'
+    || (command.kind === 'set' && value))) {
+    // A JSON-schema light: setting a part (brightness...) also switches it on, as in HA.
+    const body: Record<string, Scalar> = command.kind === 'set'
+      ? (e.jsonKey === 'state' ? { state: value!.send } : { state: 'ON', [e.jsonKey]: value!.send })
+      : { state: command.kind === 'on' ? 'ON' : 'OFF' };
+    payload = JSON.stringify(body);
+  } else if (command.kind === 'on' || command.kind === 'off') {
     payload = (command.kind === 'on' ? e.payloadOn : e.payloadOff) ?? command.kind.toUpperCase();
   } else if (command.kind === 'set' && value) {
     payload = String(value.send);

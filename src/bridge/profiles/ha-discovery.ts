@@ -1,6 +1,8 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import { isPlainObject } from './json-path.js';
-import { capabilitiesOf, type Capability } from './learned.js';
+import {
+  capabilitiesOf, type Capability, type EntityCommand, type LearnedProperty,
+} from './learned.js';
 import type { Profile } from './profile.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { DiscoverySpec, RuleSpec } from './spec.js';
@@ -24,6 +26,16 @@ interface Entity {
   deviceId: string;
   property: string;
   kind: string;
+  /**
+   * A light of the JSON schema: its state topic carries one object (`state`, `brightness`,
+   * `color_temp`...), each key read as a property of its own.
+   */
+  jsonParts?: LightPart[];
+  /**
+   * A light of the default schema: brightness, colour temperature and effect have topics of
+   * their own, each read (and commanded) as an entity of its own.
+   */
+  parts?: Entity[];
   stateTopic?: string;
   template?: CompiledTemplate;
   templateError?: string;
@@ -39,6 +51,58 @@ interface Entity {
 }
 
 type Config = Record<string, unknown>;
+
+/** A light's attribute beside on/off: its JSON key (and topic prefix), and how it is set. */
+interface LightPart {
+  key: string;
+  property: string;
+  capability?: Capability;
+}
+
+/** Home Assistant's defaults for a light's brightness scale and colour temperature range. */
+const BRIGHTNESS_SCALE = 255;
+const MIN_MIREDS = 153;
+const MAX_MIREDS = 500;
+const MIN_KELVIN = 2000;
+const MAX_KELVIN = 6535;
+
+/**
+ * A light's attributes beside on/off, as its config declares them: brightness (a number up
+ * to brightness_scale), colour temperature (mireds, or kelvin with color_temp_kelvin) and
+ * effect (one of effect_list). Colour itself (rgb, xy, hs) is not read or set. The default
+ * schema declares each by its topics, the JSON schema by flags and supported_color_modes.
+ */
+function lightParts(property: string, config: Config, json: boolean): LightPart[] {
+  const modes = Array.isArray(config.supported_color_modes)
+    ? config.supported_color_modes.map(String) : [];
+  const has = (key: string, modeImplies: (mode: string) => boolean) => json
+    ? config[key] === true || modes.some(modeImplies)
+    : typeof config[`${key}_state_topic`] === 'string'
+      || typeof config[`${key}_command_topic`] === 'string';
+  const parts: LightPart[] = [];
+  if (has('brightness', (m) => m !== 'onoff')) {
+    const max = typeof config.brightness_scale === 'number' ? config.brightness_scale
+      : BRIGHTNESS_SCALE;
+    parts.push({ key: 'brightness', property: `${property}_brightness`,
+      capability: { property: `${property}_brightness`, kind: 'numeric', min: 0, max } });
+  }
+  if (has('color_temp', (m) => m === 'color_temp')) {
+    const kelvin = config.color_temp_kelvin === true;
+    const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
+    const cap: Capability = { property: `${property}_color_temp`, kind: 'numeric',
+      min: kelvin ? num('min_kelvin', MIN_KELVIN) : num('min_mireds', MIN_MIREDS),
+      max: kelvin ? num('max_kelvin', MAX_KELVIN) : num('max_mireds', MAX_MIREDS),
+      unit: kelvin ? 'K' : 'mired' };
+    parts.push({ key: 'color_temp', property: cap.property, capability: cap });
+  }
+  if (has('effect', () => false)) {
+    const values = Array.isArray(config.effect_list) ? config.effect_list.map(String) : [];
+    parts.push({ key: 'effect', property: `${property}_effect`,
+      capability: { property: `${property}_effect`, kind: 'enum', values } });
+  }
+  if (json && modes.length > 0) parts.push({ key: 'color_mode', property: `${property}_color_mode` });
+  return parts;
+}
 
 function expand(raw: Config, spec: DiscoverySpec): Config {
   const rename = (o: Config, table: Record<string, string> | undefined): Config =>
@@ -140,6 +204,39 @@ function topicsOf(e: Entity): string[] {
   return topics;
 }
 
+/** The same with its parts' state topics (a default-schema light's brightness...). */
+function allTopics(e: Entity): string[] {
+  return [...topicsOf(e), ...(e.parts ?? []).flatMap(topicsOf)];
+}
+
+type Readings = Record<string, Reading>;
+
+/**
+ * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
+ * the light's property, each part the config declared under its own.
+ */
+function readJsonLight(e: Entity, parts: LightPart[], json: unknown,
+  jsonError: string | undefined): Readings | string {
+  if (jsonError) return jsonError;
+  if (!isPlainObject(json)) return 'a JSON-schema light reports a JSON object';
+  const readings: Readings = {};
+  if (json.state === e.stateOn || json.state === e.stateOff) {
+    readings[e.property] = { value: json.state === e.stateOn };
+  } else if (json.state !== undefined) {
+    return `unexpected state ${JSON.stringify(json.state)} (expected ON or OFF)`;
+  }
+  for (const part of parts) {
+    const value = json[part.key];
+    if (typeof value === 'number' || typeof value === 'string') {
+      const reading: Reading = { value };
+      if (part.capability?.unit && typeof value === 'number') reading.unit = part.capability.unit;
+      readings[part.property] = reading;
+    }
+  }
+  if (Object.keys(readings).length === 0) return 'no light state in the message';
+  return readings;
+}
+
 export class HaDiscovery {
   private readonly entities = new Map<string, Entity>();
   private readonly fingerprints = new Map<string, string>();
@@ -154,13 +251,14 @@ export class HaDiscovery {
     for (const e of this.entities.values()) this.index(e);
   }
 
-  /** Adds one entity's topics to the index. */
+  /** Adds one entity's topics to the index, and those of its parts. */
   private index(e: Entity): void {
     for (const topic of topicsOf(e)) {
       const list = this.byTopic.get(topic);
       if (!list) this.byTopic.set(topic, [e]);
       else if (!list.includes(e)) list.push(e);
     }
+    for (const part of e.parts ?? []) this.index(part);
   }
 
   topics(): string[] {
@@ -249,59 +347,113 @@ export class HaDiscovery {
     }
     const component = captures.component ?? 'sensor';
     const kind = spec.components[component] ?? 'sensor';
+    // A JSON-schema light says ON and OFF in its object's `state`, never through templates.
+    const jsonLight = component === 'light' && config.schema === 'json';
 
-    const entity: Entity = {
-      deviceId, property, kind,
-      stateOn: str(config.state_on) ?? str(config.payload_on) ?? 'ON',
-      stateOff: str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
-      availability: availabilityOf(config),
-      availabilityMode: config.availability_mode === 'all' || config.availability_mode === 'any'
-        ? config.availability_mode : 'latest',
-      availabilityStates: new Map(),
-    };
-    const stateTopic = str(config.state_topic);
-    if (stateTopic) entity.stateTopic = stateTopic;
-    const unit = str(config.unit_of_measurement);
-    if (unit) entity.unit = unit;
-    const deviceClass = str(config.device_class);
-    if (deviceClass) entity.deviceClass = deviceClass;
-    const template = str(config.value_template);
-    if (template) {
-      try { entity.template = compileTemplate(template); } catch (err) {
-        entity.templateError = (err as Error).message;
-      }
+    const entity = this.entityOf(deviceId, property, kind, config, jsonLight);
+    entity.availability = availabilityOf(config);
+    entity.availabilityMode = config.availability_mode === 'all'
+      || config.availability_mode === 'any' ? config.availability_mode : 'latest';
+    const parts = component === 'light' ? lightParts(property, config, jsonLight) : [];
+    if (jsonLight) entity.jsonParts = parts;
+    else if (parts.length > 0) {
+      entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
     }
-    const fresh = [...new Set(topicsOf(entity).filter((t) => !this.byTopic.has(t)
+    const fresh = [...new Set(allTopics(entity).filter((t) => !this.byTopic.has(t)
       && this.profile.needsOwnSubscription(t)))];
     const old = this.entities.get(key);
     if (old && old.deviceId !== deviceId) this.remove(key);
+    else if (old) this.forgetParts(old);
     this.entities.set(key, entity);
     if (old) this.reindex();
     else this.index(entity);
 
     const device = this.profile.device(deviceId);
+    const command = (e: Partial<EntityCommand> & { commandTopic: string }): EntityCommand => {
+      const out: EntityCommand = { component, ...e };
+      if (config.qos === 0 || config.qos === 1 || config.qos === 2) out.qos = config.qos;
+      if (typeof config.retain === 'boolean') out.retain = config.retain;
+      return out;
+    };
     const learned = (device.properties[property] ??= {});
-    if (unit) learned.unit = unit;
-    if (deviceClass) learned.deviceClass = deviceClass;
-    const capability = capabilityOf(property, kind, config);
+    if (entity.unit) learned.unit = entity.unit;
+    if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
+    const capability = capabilityOf(property, kind, jsonLight ? {} : config);
     const commandTopic = str(config.command_topic);
     if (capability && commandTopic) {
       learned.capability = capability;
-      learned.entity = { component, commandTopic };
-      const e = learned.entity;
+      const e = learned.entity = command({ commandTopic });
+      if (jsonLight) e.jsonKey = 'state';
       if (capability.kind === 'binary') {
         e.payloadOn = String(capability.valueOn);
         e.payloadOff = String(capability.valueOff);
       }
       const commandTemplate = str(config.command_template);
-      if (commandTemplate) e.commandTemplate = commandTemplate;
-      if (config.qos === 0 || config.qos === 1 || config.qos === 2) e.qos = config.qos;
-      if (typeof config.retain === 'boolean') e.retain = config.retain;
+      if (commandTemplate && !jsonLight) e.commandTemplate = commandTemplate;
     } else {
       delete learned.capability;
       delete learned.entity;
     }
+    for (const part of parts) {
+      const partLearned: LearnedProperty = (device.properties[part.property] = {});
+      if (part.capability?.unit) partLearned.unit = part.capability.unit;
+      // JSON schema: the light's own command topic with the part's key; default schema: the
+      // part's own command topic and template.
+      const topic = jsonLight ? commandTopic : str(config[`${part.key}_command_topic`]);
+      if (!part.capability || !topic) continue;
+      partLearned.capability = part.capability;
+      const e = partLearned.entity = command({ commandTopic: topic });
+      const commandTemplate = str(config[`${part.key}_command_template`]);
+      if (jsonLight) e.jsonKey = part.key;
+      else if (commandTemplate) e.commandTemplate = commandTemplate;
+    }
     return { deviceId, fresh };
+  }
+
+  /** An entity's reading side from its config: state topic, template, unit, on/off. */
+  private entityOf(deviceId: string, property: string, kind: string, config: Config,
+    jsonLight = false, prefix = ''): Entity {
+    const entity: Entity = {
+      deviceId, property, kind,
+      stateOn: jsonLight ? 'ON' : str(config.state_on) ?? str(config.payload_on) ?? 'ON',
+      stateOff: jsonLight ? 'OFF' : str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
+      availability: [], availabilityMode: 'latest', availabilityStates: new Map(),
+    };
+    const stateTopic = str(config[`${prefix}state_topic`]);
+    if (stateTopic) entity.stateTopic = stateTopic;
+    if (prefix === '') {
+      const unit = str(config.unit_of_measurement);
+      if (unit) entity.unit = unit;
+      const deviceClass = str(config.device_class);
+      if (deviceClass) entity.deviceClass = deviceClass;
+    }
+    const template = jsonLight ? undefined : str(config[`${prefix}value_template`]);
+    if (template) {
+      try { entity.template = compileTemplate(template); } catch (err) {
+        entity.templateError = (err as Error).message;
+      }
+    }
+    return entity;
+  }
+
+  /**
+   * A default-schema light's brightness, colour temperature or effect: read from its own
+   * state topic through its own template (`brightness_state_topic`,
+   * `brightness_value_template`...). It shares its light's availability.
+   */
+  private partEntity(deviceId: string, part: LightPart, config: Config): Entity {
+    const entity = this.entityOf(deviceId, part.property, part.capability?.kind ?? 'text',
+      config, false, `${part.key}_`);
+    if (part.capability?.unit) entity.unit = part.capability.unit;
+    return entity;
+  }
+
+  /** Drops what a light's parts taught about its device (before a config replaces it). */
+  private forgetParts(entity: Entity): void {
+    const properties = this.profile.device(entity.deviceId).properties;
+    for (const part of [...entity.jsonParts ?? [], ...entity.parts ?? []]) {
+      delete properties[part.property];
+    }
   }
 
   /** The device's name, model, vendor and capabilities, when they changed. */
@@ -359,6 +511,7 @@ export class HaDiscovery {
     }
     const device = this.profile.device(deviceId);
     delete device.properties[entity.property];
+    this.forgetParts(entity);
     const caps = capabilitiesOf(device) ?? [];
     return [this.profile.message(deviceId, [{ kind: 'info', info: { capabilities: caps } }])];
   }
@@ -395,9 +548,11 @@ export class HaDiscovery {
         if (online !== undefined) push(e.deviceId, { kind: 'availability', online });
       }
       if (e.stateTopic !== topic) continue;
-      const outcome = this.readEntity(e, text, json, jsonError);
+      const outcome = e.jsonParts ? readJsonLight(e, e.jsonParts, json, jsonError)
+        : this.readEntity(e, text, json, jsonError);
       if (typeof outcome === 'string') errors.push(outcome);
-      else push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome } });
+      else if (e.jsonParts) push(e.deviceId, { kind: 'readings', readings: outcome as Readings });
+      else push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome as Reading } });
     }
     if (byDevice.size === 0 && errors.length > 0) return this.profile.failure(errors[0]!);
     return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));

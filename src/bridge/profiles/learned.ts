@@ -9,6 +9,11 @@ export interface EntityCommand {
   payloadOn?: string;
   payloadOff?: string;
   commandTemplate?: string;
+  /**
+   * A JSON-schema light: commands are one JSON object with `state` and this key (`state`
+   * itself for on and off, `brightness`, `color_temp` or `effect` for its parts).
+   */
+  jsonKey?: string;
   qos?: 0 | 1 | 2;
   retain?: boolean;
 }
