@@ -100,7 +100,10 @@ function lightParts(property: string, config: Config, json: boolean): LightPart[
     parts.push({ key: 'effect', property: `${property}_effect`,
       capability: { property: `${property}_effect`, kind: 'enum', values } });
   }
-  if (json && modes.length > 0) parts.push({ key: 'color_mode', property: `${property}_color_mode` });
+  // Read only: which of its modes the light is in (color_temp, rgb...).
+  if (json && modes.length > 0) {
+    parts.push({ key: 'color_mode', property: `${property}_color_mode` });
+  }
   return parts;
 }
 
