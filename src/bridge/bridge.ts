@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { BridgeConfig } from '../config/bridge-schema.js';
-import type { MqttMessage, MqttTransport } from '../mqtt/transport.js';
+import { NotHandledError, type MqttMessage, type MqttTransport } from '../mqtt/transport.js';
 import { Commands } from './commands.js';
 import { DeviceRegistry, type Device } from './device-registry.js';
 import { COUNTERS_STATE, DEVICE_STATE, DeviceRooms } from './device-rooms.js';
-import type { HomeserverPort, RoomMessage } from './homeserver-port.js';
+import {
+  HomeserverUnavailableError, type HomeserverPort, type RoomMessage,
+} from './homeserver-port.js';
 import { Lifecycle, mergeMeta } from './lifecycle.js';
 import type { ParsedMessage } from './profile-types.js';
 import { isParseFailure, type Profile } from './profiles/index.js';
@@ -136,12 +138,20 @@ export class Bridge {
     await Promise.all(work);
   }
 
+  /**
+   * Runs `task` after the device's earlier tasks. A failure is logged and goes no further,
+   * except when the homeserver could not store the result now: then the MQTT message that
+   * asked for it is left unacknowledged (NotHandledError) and comes again.
+   */
   private enqueue(device: Device, task: () => Promise<void>): Promise<void> {
-    const run = device.queue.then(task).catch((err: Error) => {
+    const run = device.queue.then(task);
+    device.queue = run.catch(() => undefined);
+    return run.catch((err: Error) => {
       this.log.error({ device: device.key, err }, 'device update failed');
+      if (err instanceof HomeserverUnavailableError) {
+        throw new NotHandledError(err.message, { cause: err });
+      }
     });
-    device.queue = run;
-    return run;
   }
 
   private async apply(profile: Profile, device: Device, parsed: ParsedMessage): Promise<void> {

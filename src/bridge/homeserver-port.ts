@@ -35,6 +35,18 @@ export interface RoomSpec {
   space?: boolean;
 }
 
+/**
+ * The homeserver could not do it now (its storage failed; for an application service, the
+ * homeserver could not be reached): the same call may succeed later. The bridge leaves the
+ * MQTT message that asked for it unacknowledged, so that it is delivered again.
+ */
+export class HomeserverUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HomeserverUnavailableError';
+  }
+}
+
 export interface HomeserverPort {
   readonly serverName: string;
   /**

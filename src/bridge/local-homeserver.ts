@@ -1,7 +1,19 @@
 import type { Homeserver } from '../homeserver.js';
 import { createRoom } from '../rooms/create-room.js';
 import { getRoomVersion } from '../rooms/room-versions.js';
-import type { HomeserverPort, RoomMessage, RoomSpec, StateEventSpec } from './homeserver-port.js';
+import { StorageError } from '../storage/level/durable-writer.js';
+import {
+  HomeserverUnavailableError, type HomeserverPort, type RoomMessage, type RoomSpec,
+  type StateEventSpec,
+} from './homeserver-port.js';
+
+/** A failed durable write is the port's "try again later"; other errors pass as they are. */
+function unavailable(err: unknown): never {
+  if (err instanceof StorageError) {
+    throw new HomeserverUnavailableError(err.message, { cause: err });
+  }
+  throw err;
+}
 
 /** The bridge's port onto the homeserver in this process. */
 export class LocalHomeserver implements HomeserverPort {
@@ -14,7 +26,7 @@ export class LocalHomeserver implements HomeserverPort {
   }
 
   ensureUser(localpart: string, displayName: string): Promise<string> {
-    return this.hs.accounts.ensureReservedUser(localpart, displayName);
+    return this.hs.accounts.ensureReservedUser(localpart, displayName).catch(unavailable);
   }
 
   /** One creation per alias at a time, so two first messages cannot make two rooms. */
@@ -22,7 +34,8 @@ export class LocalHomeserver implements HomeserverPort {
     const alias = `#${spec.aliasLocalpart}:${this.serverName}`;
     let running = this.creating.get(alias);
     if (!running) {
-      running = this.findOrCreate(alias, spec).finally(() => this.creating.delete(alias));
+      running = this.findOrCreate(alias, spec).catch(unavailable)
+        .finally(() => this.creating.delete(alias));
       this.creating.set(alias, running);
     }
     return running;
@@ -59,7 +72,7 @@ export class LocalHomeserver implements HomeserverPort {
   async setState(roomId: string, sender: string, event: StateEventSpec): Promise<string> {
     const stored = await this.hs.rooms.sendEvent(roomId, {
       type: event.type, state_key: event.state_key, sender, content: event.content,
-    });
+    }).catch(unavailable);
     return stored.event_id;
   }
 
@@ -69,12 +82,13 @@ export class LocalHomeserver implements HomeserverPort {
   }
 
   async send(roomId: string, sender: string, type: string, content: Record<string, unknown>) {
-    return (await this.hs.rooms.sendEvent(roomId, { type, sender, content })).event_id;
+    return (await this.hs.rooms.sendEvent(roomId, { type, sender, content })
+      .catch(unavailable)).event_id;
   }
 
   async invite(roomId: string, sender: string, userId: string): Promise<void> {
     await this.hs.rooms.sendEvent(roomId, { type: 'm.room.member', state_key: userId, sender,
-      content: { membership: 'invite' } });
+      content: { membership: 'invite' } }).catch(unavailable);
   }
 
   async join(roomId: string, userId: string): Promise<void> {
@@ -82,7 +96,7 @@ export class LocalHomeserver implements HomeserverPort {
     const content: Record<string, unknown> = { membership: 'join' };
     if (user?.displayname) content.displayname = user.displayname;
     await this.hs.rooms.sendEvent(roomId, { type: 'm.room.member', state_key: userId,
-      sender: userId, content });
+      sender: userId, content }).catch(unavailable);
   }
 
   async membership(roomId: string, userId: string): Promise<string | undefined> {

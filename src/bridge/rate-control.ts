@@ -95,6 +95,17 @@ export class DeviceRate {
     return this.release(now);
   }
 
+  /**
+   * Readings that release() handed out but that were not stored after all: their values are
+   * forgotten as last sent (unless a later value was sent meanwhile), so the same values
+   * offered again pass as changed.
+   */
+  unsent(readings: Record<string, Reading>): void {
+    for (const property in readings) {
+      if (this.last.get(property)?.value === readings[property]!.value) this.last.delete(property);
+    }
+  }
+
   /** What may go out now of the readings held back (called again after retryInMs). */
   release(now = Date.now()): Admitted {
     if (this.heldCount === 0) return { send: {} };

@@ -51,7 +51,7 @@ export class ReadingStream {
     const { send, retryInMs } = rate.offer(readings);
     this.count(device, rate, coalesced, dropped);
     if (retryInMs !== undefined) this.schedule(device, retryInMs);
-    await this.send(device, send);
+    await this.send(device, rate, send);
   }
 
   stop(): void {
@@ -91,14 +91,25 @@ export class ReadingStream {
   }
 
   private async flush(device: Device): Promise<void> {
-    const { send, retryInMs } = this.rateOf(device).release();
+    const rate = this.rateOf(device);
+    const { send, retryInMs } = rate.release();
     if (retryInMs !== undefined) this.schedule(device, retryInMs);
-    await this.send(device, send);
+    await this.send(device, rate, send);
   }
 
-  private async send(device: Device, readings: Record<string, Reading>): Promise<void> {
+  /**
+   * One event with the readings. If it could not be stored, rate control forgets having sent
+   * them: the same values delivered again are then news, not repeats to drop.
+   */
+  private async send(device: Device, rate: DeviceRate, readings: Record<string, Reading>):
+    Promise<void> {
     for (const _ in readings) {
-      await this.rooms.notice(device, '', readingContent(readings));
+      try {
+        await this.rooms.notice(device, '', readingContent(readings));
+      } catch (err) {
+        rate.unsent(readings);
+        throw err;
+      }
       return;
     }
   }

@@ -29,8 +29,11 @@ export class AckPipeline {
   /** The reader's callback, kept while `maxUnacked` acknowledgements are outstanding. */
   private paused: SendCallback | undefined;
   private readonly send: SendPacket;
-  /** Acknowledgements held and later sent or dropped, for tests and logs. */
-  readonly stats = { held: 0, sent: 0, dropped: 0, maxOutstanding: 0 };
+  /**
+   * Acknowledgements held and later sent or dropped, and messages not handled (whose
+   * connection was closed so that the broker sends them again), for tests and logs.
+   */
+  readonly stats = { held: 0, sent: 0, dropped: 0, notHandled: 0, maxOutstanding: 0 };
 
   constructor(private readonly client: MqttClient, private readonly maxUnacked: number) {
     const internal = client as unknown as { _sendPacket: SendPacket };
@@ -76,14 +79,22 @@ export class AckPipeline {
    * 4.6 asks for that order), each once its message is handled. One whose connection has
    * closed meanwhile is dropped: the broker sends the message again on the next connection,
    * and an old acknowledgement there could confirm a different message under the same ID.
+   * A message that could not be handled (its promise rejected) is not acknowledged: its
+   * connection is closed, the client reconnects, and the broker sends it (and whatever
+   * followed it unacknowledged) again.
    */
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.held.length > 0) {
       const next = this.held[0]!;
-      await next.handled;
+      const handled = await next.handled.then(() => true, () => false);
       this.held.shift();
-      if (!next.packet) {
+      if (!handled) {
+        this.stats.notHandled++;
+        if (next.packet && this.client.stream === next.stream) {
+          (next.stream as { destroy(): void }).destroy();
+        }
+      } else if (!next.packet) {
         // QoS 0: nothing to send.
       } else if (this.client.stream === next.stream && this.client.connected) {
         this.send(next.packet);

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { topicMatches } from './topic-filter.js';
-import type { MessageHandler, MqttMessage, TransportStats } from './transport.js';
+import {
+  NotHandledError, type MessageHandler, type MqttMessage, type TransportStats,
+} from './transport.js';
 
 /** Topics whose matching routes are remembered; a few per device for thousands of devices. */
 const TOPIC_CACHE_LIMIT = 16_384;
@@ -13,10 +15,11 @@ export interface Route {
 /**
  * Hands each message to the handlers whose filter matches, in both MQTT modes. A handler that
  * throws or rejects is logged with the topic and counted; it never reaches the broker or the
- * MQTT client, so one bad payload cannot stop the stream.
+ * MQTT client, so one bad payload cannot stop the stream. Only a NotHandledError does: the
+ * message must not be acknowledged.
  */
 export class Dispatcher {
-  readonly stats: TransportStats = { received: 0, handler_errors: 0 };
+  readonly stats: TransportStats = { received: 0, handler_errors: 0, not_handled: 0 };
   private readonly routes: Route[] = [];
   /**
    * The matching routes per topic seen: a device publishes on the same few topics over and
@@ -44,8 +47,9 @@ export class Dispatcher {
   }
 
   /**
-   * Resolves once every matching handler has settled; never rejects. `routes` is what
-   * matching() gave for this topic, when the caller already asked.
+   * Resolves once every matching handler has settled; rejects only with a NotHandledError,
+   * when the message must not be acknowledged. `routes` is what matching() gave for this
+   * topic, when the caller already asked.
    */
   dispatch(message: MqttMessage, routes = this.matching(message.topic)): Promise<void> {
     if (routes.length === 0) return Promise.resolve();
@@ -64,6 +68,12 @@ export class Dispatcher {
     try {
       await route.handler(message);
     } catch (err) {
+      if (err instanceof NotHandledError) {
+        this.stats.not_handled++;
+        this.log.warn({ topic: message.topic, filter: route.filter, qos: message.qos,
+          reason: err.message }, 'mqtt message not handled; left unacknowledged');
+        throw err;
+      }
       this.stats.handler_errors++;
       this.log.warn({ topic: message.topic, filter: route.filter, qos: message.qos,
         reason: err instanceof Error ? err.message : String(err) }, 'mqtt handler failed');

@@ -161,11 +161,15 @@ export class EmbeddedBroker implements MqttTransport {
     }
   }
 
+  /**
+   * Hands a new subscription the retained messages it matches. One that cannot be handled now
+   * stays retained (and is logged by the dispatcher): the next start hands it over again.
+   */
   private async replayRetained(route: Route): Promise<void> {
     for await (const packet of this.persistence!.createRetainedStream(route.filter)) {
       await this.dispatcher.deliver(route.handler, route.filter, {
         topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: true,
-      });
+      }).catch(() => undefined);
     }
   }
 
@@ -207,14 +211,19 @@ export class EmbeddedBroker implements MqttTransport {
     const message = {
       topic, payload: packet.payload as Buffer, qos: packet.qos, retain: packet.retain,
     };
+    // A message not handled (NotHandledError) is not acknowledged: aedes closes the
+    // connection on an error here, and the device sends it again when it reconnects. A QoS 0
+    // message or a will has nobody to send it again: refusing it would only cut the device off.
+    const settle = (handled: Promise<void>) => handled.then(() => done(null),
+      (err: Error) => done(packet.qos === 0 || !client ? null : err));
     if (packet.qos !== 2 || !client) {
-      this.dispatcher.dispatch(message, routes).then(() => done(null));
+      settle(this.dispatcher.dispatch(message, routes));
       return;
     }
     // A QoS 2 retransmission of a packet already stored was handled the first time
     // ([MQTT-4.3.3-2] exactly once); aedes answers it with PUBREC only. Matched again after
     // the lookup: a subscription may have been added meanwhile.
     this.persistence!.incomingGetPacket(client, packet).then(() => done(null),
-      () => this.dispatcher.dispatch(message).then(() => done(null)));
+      () => settle(this.dispatcher.dispatch(message)));
   }
 }

@@ -5,6 +5,7 @@ import { ExternalClient } from './external-client.js';
 import type { MqttTransport } from './transport.js';
 
 export type { MqttMessage, MqttTransport, MessageHandler, TransportStats } from './transport.js';
+export { NotHandledError } from './transport.js';
 
 /**
  * The MQTT side of the bridge for `mqtt.mode`: the embedded broker keeps its state in

@@ -19,9 +19,23 @@ export interface PublishOptions {
  * broker) is acknowledged only after the returned promise resolves, so a handler that
  * resolves once the message is durably stored (or deliberately coalesced) makes the
  * acknowledgement mean "stored". A rejected promise is logged and still acknowledged, so a
- * malformed payload cannot jam the device's queue.
+ * malformed payload cannot jam the device's queue; except a NotHandledError, which leaves
+ * the message unacknowledged for its sender to deliver again.
  */
 export type MessageHandler = (message: MqttMessage) => Promise<void>;
+
+/**
+ * The handler could not take the message now (its event could not be stored): it is not
+ * acknowledged, and the connection it came on is closed, so that its sender delivers it
+ * again on the next one (MQTT has no other way to refuse a QoS 1 or 2 message until later).
+ * A QoS 0 message cannot be delivered again and is lost all the same.
+ */
+export class NotHandledError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NotHandledError';
+  }
+}
 // Messages that Switchboard itself publishes through publish() are not handed back to its
 // own handlers in embedded mode, nor in external mode over MQTT 5 (No Local); over MQTT 3.1.1
 // a broker echoes them when a subscription matches.
@@ -42,6 +56,8 @@ export interface TransportStats {
   received: number;
   /** Handler calls that threw or rejected; each is logged with its topic and reason. */
   handler_errors: number;
+  /** Messages left unacknowledged for their sender to send again (NotHandledError). */
+  not_handled: number;
 }
 
 export interface MqttTransport {

@@ -4,6 +4,7 @@ import type { BatchSigner } from '../crypto/batch-signer.js';
 import { CanonicalJsonError } from '../crypto/canonical-json.js';
 import { forbidden, MatrixError } from '../http/errors.js';
 import type { Database, WriteOp } from '../storage/level/database.js';
+import { StorageError } from '../storage/level/durable-writer.js';
 import type {
   EventStore, MembershipRecord, RoomRecord, StoredEvent,
 } from '../storage/level/events.js';
@@ -37,6 +38,11 @@ export interface LoadedRoom {
    */
   recent: StoredEvent[];
   recentFloor: number;
+  /**
+   * The rooms engine's generation when the room was loaded: after a failed write the
+   * engine moves on to the next, and a room of an older one is no longer built on.
+   */
+  readonly generation: number;
 }
 
 /**
@@ -94,8 +100,25 @@ export class RoomService {
   private readonly recentOrder: LoadedRoom[] = [];
   private recentStart = 0;
   private readonly staleEntries = new WeakMap<LoadedRoom, number>();
+  /** Counts failed writes: each one leaves every room in memory behind (see forgetRooms). */
+  private generation = 0;
 
-  constructor(private readonly deps: RoomServiceDeps) {}
+  constructor(private readonly deps: RoomServiceDeps) {
+    deps.db.writer.onFailure(() => this.forgetRooms());
+  }
+
+  /**
+   * A write failed, so the rooms in memory hold events and state that never reached the
+   * disk (the failed events, and anything queued behind them, which failed too). They are
+   * dropped, to be read again from the disk when next asked for; one still held by a
+   * caller is refused by buildEvent.
+   */
+  private forgetRooms(): void {
+    this.generation += 1;
+    this.loaded.clear();
+    this.recentOrder.length = 0;
+    this.recentStart = 0;
+  }
 
   get serverName(): string {
     return this.deps.identity.serverName;
@@ -127,6 +150,8 @@ export class RoomService {
   }
 
   private async loadRoom(roomId: string): Promise<LoadedRoom | undefined> {
+    // Taken before reading: a failure meanwhile makes this copy one of the past.
+    const generation = this.generation;
     const record = await this.deps.events.getRoom(roomId);
     if (!record) return undefined;
     const version = getRoomVersion(record.version);
@@ -143,7 +168,8 @@ export class RoomService {
       }
     }
     const last = await this.deps.events.timeline(roomId, { backwards: true, limit: 1 });
-    return { roomId, version, record, state, joined, recent: [], recentFloor: last[0]?.pos ?? 0 };
+    return { roomId, version, record, state, joined, recent: [], recentFloor: last[0]?.pos ?? 0,
+      generation };
   }
 
   /** Looks up current state as PDUs, for auth checks and power levels. */
@@ -266,6 +292,9 @@ export class RoomService {
    */
   buildEvent(room: LoadedRoom, draft: EventDraft, pending: Pending, options: SendOptions = {}):
     StoredEvent {
+    if (room.generation !== this.generation) {
+      throw new StorageError(new Error('the room was built on a write that failed; try again'));
+    }
     const version = room.version;
     const isCreate = draft.type === 'm.room.create' && draft.state_key === '';
     const authKeys = authEventKeys(draft, version);
@@ -432,7 +461,7 @@ export class RoomService {
       current_sg: 0, extremities: [], depth: 0,
     };
     const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set(),
-      recent: [], recentFloor: 0 };
+      recent: [], recentFloor: 0, generation: this.generation };
     this.sign(finished, pending);
     this.applyEvent(room, finished.pdu, finished.eventId, pending, {});
     return room;

@@ -87,3 +87,41 @@ t.test('rate control: held readings are coalesced, unchanged ones dropped, count
     await b.server.bridge!.summary();
     t.match(await state(b, room, 'org.switchboard.counters'), { coalesced: 2, dropped: 2 });
   });
+
+t.test('a reading whose event cannot be stored is not acknowledged, and comes again', async (t) => {
+  const b = await startBridgeServer(t);
+  // The device reconnects quickly, as MQTT.js does by default (every second).
+  const c = await device(t, b.url, { reconnectPeriod: 100 });
+  let closes = 0;
+  c.on('close', () => closes++);
+  await publish(c, 'sensors/cellar/state', { temperature: 12 });
+  const room = await waitRoom(b, 'device_generic_cellar');
+  await join(b, room);
+
+  // The disk goes away: LevelDB itself is closed under the server, so every write fails.
+  const level = b.server.hs.db.level;
+  await level.close();
+  let acked = false;
+  const sent = c.publishAsync('sensors/cellar/state', JSON.stringify({ temperature: 13 }),
+    { qos: 1 }).then(() => { acked = true; });
+  await eventually(async () => b.server.mqtt!.stats.not_handled >= 1, 5000, 'a failed store');
+  await eventually(async () => closes >= 1, 5000, 'the connection closed by the broker');
+  t.notOk(acked, 'the publish is not acknowledged while its event cannot be stored');
+
+  // The disk comes back: the device's next delivery of the same message is stored and acked.
+  await level.open();
+  await sent;
+  t.ok(acked, 'acknowledged once stored');
+  const values = (await readingsIn(b, room))
+    .map((e) => Number(e.content['org.switchboard.readings'].temperature.value));
+  t.ok(values.includes(13), `the reading is in the room (${values})`);
+  t.equal(values.filter((v) => v === 13).length, 1, 'once: the failed attempt left nothing');
+  // The room was read again from the disk: the new event follows events that were stored.
+  const stored = (await readingsIn(b, room)).find((e) =>
+    e.content['org.switchboard.readings'].temperature.value === '13');
+  const event = await b.server.hs.events.getEvent(stored.event_id);
+  for (const prev of event!.pdu.prev_events) {
+    t.ok(await b.server.hs.events.getEvent(prev), `its prev_event ${prev} is on disk`);
+  }
+  t.equal((await state(b, room, 'm.room.name')).name, 'cellar', 'its state still resolves');
+});

@@ -2,8 +2,8 @@ import t from 'tap';
 import { tempDir } from '../mqtt/helpers.js';
 import { freePort, Mosquitto, mosquittoMissing } from '../../scripts/mosquitto.js';
 import {
-  device, eventually, join, listen, publish, readingsIn, replyTo, say, startBridgeServer, state,
-  waitRoom,
+  device, eventually, join, listen, publish, readingsIn, replyTo, roomOf, say, startBridgeServer,
+  state, waitRoom,
 } from './helpers.js';
 
 const missing = mosquittoMissing();
@@ -54,4 +54,35 @@ t.test('external mode against Mosquitto: discovery, readings and commands', {
   await join(b, lamp);
   await eventually(async () => (await readingsIn(b, lamp)).length > 0, 5000, 'the lamp reading');
   t.pass('a Zigbee2MQTT device over the external broker');
+});
+
+t.test('external mode: a message whose event cannot be stored comes again from the broker', {
+  skip: missing ? `skipped: ${missing}` : false,
+}, async (t) => {
+  const mosquitto = new Mosquitto(tempDir(t), await freePort());
+  await mosquitto.start();
+  t.teardown(() => mosquitto.stop());
+  const b = await startBridgeServer(t, {}, { mode: 'external', url: mosquitto.url,
+    client_id: 'switchboard-bridge-retry', shared_group: null });
+  const dev = await device(t, mosquitto.url);
+  await eventually(async () => {
+    await publish(dev, 'sensors/shed/state', { temperature: 5 });
+    return roomOf(b, 'device_generic_shed');
+  }, 5000, 'the first reading');
+  const room = await waitRoom(b, 'device_generic_shed');
+  await join(b, room);
+
+  // LevelDB closed under the server: the bridge cannot store, and must not acknowledge.
+  const level = b.server.hs.db.level;
+  await level.close();
+  await publish(dev, 'sensors/shed/state', { temperature: 6 });
+  await eventually(async () => b.server.mqtt!.stats.not_handled >= 1, 5000, 'a failed store');
+  await level.open();
+  // The bridge's connection was closed; on the next one Mosquitto sends the message again.
+  const values = await eventually(async () => {
+    const got = (await readingsIn(b, room))
+      .map((e) => Number(e.content['org.switchboard.readings'].temperature.value));
+    return got.includes(6) ? got : undefined;
+  }, 10_000, 'the reading delivered again');
+  t.same(values.filter((v) => v === 6), [6], 'stored once, after the broker sent it again');
 });

@@ -76,7 +76,10 @@ t.test('queued batches settle in order, each with its own outcome', async (t) =>
   const note = (name: string, p: Promise<void>) =>
     p.then(() => outcomes.push(`${name} ok`), () => outcomes.push(`${name} failed`));
   // Batch 1 goes out on its own; batch 2 fills while 1 is on its way and fails on its
-  // ready promise; batch 3 fills while 2 is settled and must not inherit 2's failure.
+  // ready promise; batch 3 fills while 2 waits, so it may build on 2 (an event on 2's
+  // events) and fails with it, unwritten; batch 4 comes after the failure and is written.
+  const failures: string[] = [];
+  db.writer.onFailure((err) => failures.push(`${err.name}: ${err.message}`));
   const one = note('one', db.write([{ type: 'put', key: 'one', value: 1 }]));
   await new Promise((resolve) => setImmediate(resolve));
   let failSigning: (err: Error) => void = () => {};
@@ -87,10 +90,15 @@ t.test('queued batches settle in order, each with its own outcome', async (t) =>
   const three = note('three', db.write([{ type: 'put', key: 'three', value: 3 }]));
   failSigning(new Error('signing failed'));
   await Promise.all([two, twoBis, three]);
-  t.same(outcomes, ['one ok', 'two failed', 'two-bis failed', 'three ok'],
-    'a batch fails as a whole, and the one after it is written');
+  t.same(failures, ['StorageError: the write did not reach the disk: signing failed'],
+    'the failure listener heard of it once');
+  const four = note('four', db.write([{ type: 'put', key: 'four', value: 4 }]));
+  await four;
+  t.same(outcomes, ['one ok', 'two failed', 'two-bis failed', 'three failed', 'four ok'],
+    'a batch fails as a whole with what queued behind it, and the next one is written');
   t.equal(await db.get('two-bis'), undefined);
-  t.equal(await db.get('three'), 3);
+  t.equal(await db.get('three'), undefined);
+  t.equal(await db.get('four'), 4);
   await db.close();
 });
 

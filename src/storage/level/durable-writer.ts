@@ -4,6 +4,19 @@ export type WriteOp =
   | { type: 'put'; key: string; value: unknown }
   | { type: 'del'; key: string };
 
+/**
+ * A durable write that failed: nothing of its batch reached the disk (a LevelDB batch is
+ * written whole or not at all). The cause is LevelDB's error, or the failure of a value
+ * the batch waited for (a signature).
+ */
+export class StorageError extends Error {
+  constructor(cause: unknown) {
+    super(`the write did not reach the disk: ${cause instanceof Error ? cause.message
+      : String(cause)}`, { cause });
+    this.name = 'StorageError';
+  }
+}
+
 interface Pending {
   ops: WriteOp[];
   /** What must finish before the batch is encoded (signatures the values carry). */
@@ -25,6 +38,7 @@ export class DurableWriter {
   private pending: Pending | undefined;
   private flushing = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly failureListeners: Array<(err: StorageError) => void> = [];
   /** Batches written and operations in them, for benchmarks and logs. */
   readonly stats = { batches: 0, ops: 0 };
 
@@ -58,6 +72,15 @@ export class DurableWriter {
     });
   }
 
+  /**
+   * Calls `listener` when a batch fails, before any caller hears of it: whoever keeps in
+   * memory what the failed writes held (the rooms engine) drops it there, so that nothing
+   * is built on it afterwards.
+   */
+  onFailure(listener: (err: StorageError) => void): void {
+    this.failureListeners.push(listener);
+  }
+
   /** Resolves when every write queued so far is on disk. */
   async drain(): Promise<void> {
     if (!this.flushing && !this.pending) return;
@@ -74,7 +97,6 @@ export class DurableWriter {
   private async flush(): Promise<void> {
     this.flushing = true;
     let finished: Pending | undefined;
-    let failure: Error | undefined;
     while (this.pending) {
       const batch = this.pending;
       this.pending = undefined;
@@ -82,18 +104,25 @@ export class DurableWriter {
       const written = batch.failed ? Promise.reject(batch.failed)
         : batch.unready === 0 ? this.writeSynced(latestPerKey(batch.ops))
           : Promise.all(batch.ready).then(() => this.writeSynced(latestPerKey(batch.ops)));
-      if (finished) settle(finished, failure);
+      if (finished) settle(finished);
+      finished = undefined;
       try {
         await written;
-        failure = undefined;
         this.stats.batches += 1;
         this.stats.ops += batch.ops.length;
+        finished = batch;
       } catch (err) {
-        failure = err as Error;
+        const failure = new StorageError(err);
+        // What queued meanwhile may build on the failed writes (an event's prev_events, a
+        // state group's parent): it fails with them, unwritten. The listeners hear first.
+        const behind = this.pending;
+        this.pending = undefined;
+        for (const listener of this.failureListeners) listener(failure);
+        settle(batch, failure);
+        if (behind) settle(behind, failure);
       }
-      finished = batch;
     }
-    if (finished) settle(finished, failure);
+    if (finished) settle(finished);
     this.flushing = false;
     const idle = this.idleWaiters;
     this.idleWaiters = [];
@@ -120,7 +149,7 @@ export class DurableWriter {
   }
 }
 
-function settle(batch: Pending, failure: Error | undefined): void {
+function settle(batch: Pending, failure?: Error): void {
   if (failure) for (const w of batch.waiters) w.reject(failure);
   else for (const w of batch.waiters) w.resolve();
 }
