@@ -158,6 +158,8 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
         const keyCaptures = keyPattern.match(key);
         const id = `${entry.path}\u0000${key}`;
         if (!keyCaptures || !isPlainObject(inner) || read.has(id)) continue;
+        if (entry.where && Object.entries(entry.where)
+          .some(([k, allowed]) => !allowed.includes(keyCaptures[k]!))) continue;
         read.add(id);
         reader.readObject(inner, { ...captures, ...keyCaptures }, entry.fields ?? spec.fields);
       }

@@ -46,7 +46,8 @@ const rule: SchemaNode = object({
     nested: { type: 'string', enum: ['path', 'leaf'], description: 'path or leaf' },
     exclude: { type: 'array', items: str }, booleans: map, when: condition,
     each: { type: 'array',
-      items: object({ path: { type: 'string' }, key: str, fields: map }, ['path', 'key']) },
+      items: object({ path: { type: 'string' }, key: str, where: map, fields: map },
+        ['path', 'key']) },
   }),
   availability: object({ path: str, online: scalars, offline: scalars, ignore: scalars },
     ['online', 'offline']),
@@ -137,6 +138,15 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   for (const [i, each] of (rule.payload?.each ?? []).entries()) {
     problems.push(...checkMap(each.fields, `${field}.payload.each.${i}.fields`, isField,
       fieldMessage));
+    problems.push(...checkMap(each.where, `${field}.payload.each.${i}.where`, isList,
+      'a list of strings'));
+    const keyCaptures = new Set(captureNames(each.key));
+    for (const key of Object.keys(each.where ?? {})) {
+      if (!keyCaptures.has(key)) {
+        problems.push({ field: `${field}.payload.each.${i}.where.${key}`,
+          message: 'no such capture' });
+      }
+    }
   }
   problems.push(...checkMap(rule.list?.capabilities?.kinds, `${field}.list.capabilities.kinds`,
     (v) => ['binary', 'numeric', 'enum', 'text'].includes(v as string),

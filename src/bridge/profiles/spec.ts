@@ -56,6 +56,8 @@ export interface PayloadSpec {
 export interface EachSpec {
   path: string;
   key: string;
+  /** Allowed values per key capture, as a rule's `where` (e.g. channel: ["0"]). */
+  where?: Record<string, string[]>;
   fields?: Record<string, string | FieldSpec>;
 }
 

@@ -62,6 +62,10 @@ const bad: Array<[string, string, RegExp]> = [
     'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
       + '    payload: { each: [{ path: p, key: "k:{n}", fields: { temp: [1] } }] }\n',
     /^broken\.yaml: rules\.0\.payload\.each\.0\.fields\.temp: expected a property name/],
+  ['an each entry whose where names a capture its key lacks',
+    'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
+      + '    payload: { each: [{ path: p, key: "k:{n}", where: { channel: ["0"] } }] }\n',
+    /^broken\.yaml: rules\.0\.payload\.each\.0\.where\.channel: no such capture$/],
   ['an each that is not a list',
     'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
       + '    payload: { each: { path: p, key: k } }\n',
