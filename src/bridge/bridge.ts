@@ -3,7 +3,7 @@ import type { BridgeConfig } from '../config/bridge-schema.js';
 import { NotHandledError, type MqttMessage, type MqttTransport } from '../mqtt/transport.js';
 import { Commands } from './commands.js';
 import { DeviceRegistry, type Device } from './device-registry.js';
-import { COUNTERS_STATE, DEVICE_STATE, DeviceRooms } from './device-rooms.js';
+import { COUNTERS_STATE, DEVICE_STATE, DeviceRooms, LISTING_STATE } from './device-rooms.js';
 import {
   HomeserverUnavailableError, type HomeserverPort, type RoomMessage,
 } from './homeserver-port.js';
@@ -40,6 +40,8 @@ export class Bridge {
   private stopMessages: (() => void) | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Device-list saves, one after another (saveListing). */
+  private listingSaves: Promise<void> = Promise.resolve();
   /** Puppet user IDs are `@<puppet_prefix>...:<server name>`. */
   private readonly puppetStart: string;
   private readonly puppetEnd: string;
@@ -83,6 +85,13 @@ export class Bridge {
   async start(): Promise<void> {
     await this.rooms.ensureSpace();
     this.stopMessages = this.port.onMessage((m) => this.onRoomMessage(m));
+    // Device lists seen before the restart, so the first one now shows what was removed.
+    for (const profile of this.profiles.values()) {
+      const saved = await this.rooms.getSpaceState(LISTING_STATE, profile.name);
+      if (saved && typeof saved.lists === 'object' && saved.lists !== null) {
+        profile.restoreListed(saved.lists as Record<string, unknown>);
+      }
+    }
     for (const profile of this.profiles.values()) {
       const subs = profile.subscriptions().sort((a, b) => Number(b.retained) - Number(a.retained));
       for (const sub of subs) await this.subscribe(profile, sub.filter, sub.retained);
@@ -114,8 +123,10 @@ export class Bridge {
   /** Resolves when every device the message concerns has its event stored or coalesced. */
   private async onMqtt(profile: Profile, message: MqttMessage): Promise<void> {
     if (this.stopped) return;
+    const listed = profile.listedVersion;
     const result = profile.parse(message.topic, message.payload);
     if (result === undefined) return;
+    if (profile.listedVersion !== listed) this.saveListing(profile);
     if (isParseFailure(result)) {
       this.malformed[profile.name] = (this.malformed[profile.name] ?? 0) + 1;
       this.log.info({ profile: profile.name, topic: message.topic, reason: result.reason },
@@ -143,6 +154,18 @@ export class Bridge {
    * except when the homeserver could not store the result now: then the MQTT message that
    * asked for it is left unacknowledged (NotHandledError) and comes again.
    */
+  /**
+   * Saves a profile's device lists (their IDs) in the space, one save at a time and the
+   * latest last. A failed save is logged: the next start then compares with an older list,
+   * which at worst retires again a device already retired.
+   */
+  private saveListing(profile: Profile): void {
+    const lists = profile.listedIds();
+    this.listingSaves = this.listingSaves.then(() =>
+      this.rooms.setSpaceState(LISTING_STATE, { lists }, profile.name)).then(() => undefined,
+      (err: Error) => this.log.error({ profile: profile.name, err }, 'device list not saved'));
+  }
+
   private enqueue(device: Device, task: () => Promise<void>): Promise<void> {
     const run = device.queue.then(task);
     device.queue = run.catch(() => undefined);
@@ -156,9 +179,16 @@ export class Bridge {
 
   private async apply(profile: Profile, device: Device, parsed: ParsedMessage): Promise<void> {
     if (device.roomId === undefined) {
-      // A removal of a device never seen since start: nothing to create a room for.
-      if (parsed.updates.every((u) => u.kind === 'removed')) return;
-      await this.attach(profile, device, parsed);
+      if (parsed.updates.every((u) => u.kind === 'removed')) {
+        // A removal of a device not seen since start (removed while Switchboard was down):
+        // its room is retired if it has one, and none is made for it.
+        const roomId = await this.rooms.findDeviceRoom(device);
+        if (roomId === undefined) return;
+        this.registry.attachRoom(device, roomId);
+        await this.lifecycle.restore(device, profile, this.port);
+      } else {
+        await this.attach(profile, device, parsed);
+      }
     }
     let save = false;
     for (const update of parsed.updates) {

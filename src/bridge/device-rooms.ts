@@ -6,6 +6,11 @@ import type { HomeserverPort, StateEventSpec } from './homeserver-port.js';
 export const DEVICE_STATE = 'org.switchboard.device';
 export const AVAILABILITY_STATE = 'org.switchboard.availability';
 export const COUNTERS_STATE = 'org.switchboard.counters';
+/**
+ * In the space, one per profile (state key: the profile's name): the device IDs of its
+ * device lists (Zigbee2MQTT bridge/devices), `{ lists: { <rule index>: [ids] } }`.
+ */
+export const LISTING_STATE = 'org.switchboard.listing';
 export const READINGS_KEY = 'org.switchboard.readings';
 export const COMMAND_KEY = 'org.switchboard.command';
 
@@ -67,6 +72,11 @@ export class DeviceRooms {
     return roomId;
   }
 
+  /** The device's room if it has one already (a device known before a restart). */
+  findDeviceRoom(device: Device): Promise<string | undefined> {
+    return this.port.findRoom(`${this.settings.aliasPrefix}${device.key}`);
+  }
+
   /** Finds or creates the device's room and puppet; `created` tells which. */
   async ensureDeviceRoom(device: Device, learned: unknown): Promise<boolean> {
     const localpart = device.puppet.slice(1, device.puppet.indexOf(':'));
@@ -119,8 +129,13 @@ export class DeviceRooms {
     return this.port.setState(device.roomId!, device.puppet, { type, state_key: '', content });
   }
 
-  setSpaceState(type: string, content: Record<string, unknown>): Promise<string> {
-    return this.port.setState(this.spaceId, this.bot, { type, state_key: '', content });
+  setSpaceState(type: string, content: Record<string, unknown>, stateKey = ''):
+    Promise<string> {
+    return this.port.setState(this.spaceId, this.bot, { type, state_key: stateKey, content });
+  }
+
+  getSpaceState(type: string, stateKey = ''): Promise<Record<string, unknown> | undefined> {
+    return this.port.getState(this.spaceId, type, stateKey);
   }
 
   notice(device: Device, body: string, extra: Record<string, unknown> = {}): Promise<string> {

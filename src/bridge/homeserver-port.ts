@@ -54,6 +54,8 @@ export interface HomeserverPort {
    * and sets its display name. Returns the user ID.
    */
   ensureUser(localpart: string, displayName: string): Promise<string>;
+  /** The room behind an alias (its localpart, as in RoomSpec), if there is one. */
+  findRoom(aliasLocalpart: string): Promise<string | undefined>;
   /** The room behind the spec's alias, created (with the alias) if there is none yet. */
   ensureRoom(spec: RoomSpec): Promise<{ roomId: string; created: boolean }>;
   /** Sends a state event; resolves with its event ID once it is durably stored. */

@@ -29,6 +29,10 @@ export class LocalHomeserver implements HomeserverPort {
     return this.hs.accounts.ensureReservedUser(localpart, displayName).catch(unavailable);
   }
 
+  async findRoom(aliasLocalpart: string): Promise<string | undefined> {
+    return (await this.hs.directory.getAlias(`#${aliasLocalpart}:${this.serverName}`))?.room_id;
+  }
+
   /** One creation per alias at a time, so two first messages cannot make two rooms. */
   ensureRoom(spec: RoomSpec): Promise<{ roomId: string; created: boolean }> {
     const alias = `#${spec.aliasLocalpart}:${this.serverName}`;

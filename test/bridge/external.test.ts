@@ -2,8 +2,8 @@ import t from 'tap';
 import { tempDir } from '../mqtt/helpers.js';
 import { freePort, Mosquitto, mosquittoMissing } from '../../scripts/mosquitto.js';
 import {
-  device, eventually, join, listen, publish, readingsIn, replyTo, roomOf, say, startBridgeServer,
-  state, waitRoom,
+  device, eventually, join, listen, notices, publish, readingsIn, replyTo, roomOf, say,
+  startBridgeServer, state, waitRoom,
 } from './helpers.js';
 
 const missing = mosquittoMissing();
@@ -85,4 +85,43 @@ t.test('external mode: a message whose event cannot be stored comes again from t
     return got.includes(6) ? got : undefined;
   }, 10_000, 'the reading delivered again');
   t.same(values.filter((v) => v === 6), [6], 'stored once, after the broker sent it again');
+});
+
+t.test('a Zigbee2MQTT device removed while Switchboard was down is retired at the next start', {
+  skip: missing ? `skipped: ${missing}` : false,
+}, async (t) => {
+  const mosquitto = new Mosquitto(tempDir(t), await freePort());
+  await mosquitto.start();
+  t.teardown(() => mosquitto.stop());
+  const mqtt = { mode: 'external', url: mosquitto.url, client_id: 'switchboard-bridge-z2m',
+    shared_group: null };
+  const b = await startBridgeServer(t, {}, mqtt);
+  const z2m = await device(t, mosquitto.url);
+  const lamp = { ieee_address: '0x0000000000000a01', type: 'Router', friendly_name: 'lamp',
+    definition: { model: 'LED1545G12', vendor: 'IKEA', exposes: [] } };
+  const plug = { ieee_address: '0x0000000000000a02', type: 'Router', friendly_name: 'plug',
+    definition: { model: 'E1603', vendor: 'IKEA', exposes: [] } };
+  await publish(z2m, 'zigbee2mqtt/bridge/devices', [lamp, plug], { retain: true });
+  const lampRoom = await waitRoom(b, 'device_zigbee2mqtt_0x0000000000000a01');
+  const plugRoom = await waitRoom(b, 'device_zigbee2mqtt_0x0000000000000a02');
+  await join(b, lampRoom);
+  await join(b, plugRoom);
+  const bridge = b.server.bridge!;
+  await eventually(async () => {
+    const saved = await bridge.rooms.getSpaceState('org.switchboard.listing', 'zigbee2mqtt');
+    return Object.values((saved?.lists ?? {}) as Record<string, string[]>)
+      .some((ids) => ids.length === 2);
+  }, 5000, 'the device list saved in the space');
+  await b.server.close();
+
+  // Zigbee2MQTT removes the plug while Switchboard is down; its retained list says so.
+  await publish(z2m, 'zigbee2mqtt/bridge/devices', [lamp], { retain: true });
+  const again = await startBridgeServer(t, {}, mqtt, b.server.dataDir);
+  await eventually(async () =>
+    (await state(again, plugRoom, 'org.switchboard.device')).retired === true, 5000,
+  'the plug retired');
+  const said = (await notices(again, plugRoom)).map((e) => e.content.body);
+  t.ok(said.some((body) => /plug was removed from zigbee2mqtt/.test(body)), `notice: ${said}`);
+  t.equal((await state(again, lampRoom, 'org.switchboard.device')).retired, false,
+    'the lamp, still listed, stays');
 });

@@ -8,8 +8,9 @@ import type { CapabilitiesSpec, RuleSpec } from './spec.js';
 /**
  * A retained list of every device a coordinator knows (Zigbee2MQTT `bridge/devices`). Each
  * listing is compared with the last: a new or changed device gets its info (and a rename),
- * a device that disappeared is removed. The first listing after a start has nothing to
- * compare with, so removals made while Switchboard was down are not seen here.
+ * a device that disappeared is removed. The first listing after a start is compared with
+ * the IDs the bridge saved (Profile.restoreListed), so removals made while Switchboard was
+ * down are seen too.
  */
 function optionalNumber(entry: unknown, path: string | undefined): number | undefined {
   if (!path) return undefined;
@@ -105,6 +106,9 @@ export function readDeviceList(profile: Profile, index: number, rule: RuleSpec, 
     const m = profile.message(id, [{ kind: 'removed' }]);
     profile.forget(id);
     messages.push(m);
+  }
+  if (current.size !== previous.size || [...current.keys()].some((id) => !previous.has(id))) {
+    profile.listedVersion += 1;
   }
   profile.listed.set(index, current);
   return messages;

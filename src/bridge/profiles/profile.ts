@@ -64,6 +64,8 @@ export class Profile {
   readonly aliases = new Map<string, string>();
   /** Per device-list rule: the IDs and fingerprints of the last list seen. */
   readonly listed = new Map<number, Map<string, string>>();
+  /** Bumped whenever a device list's set of IDs changes, so the bridge saves them. */
+  listedVersion = 0;
   private readonly announcedCaps = new Map<string, string>();
   private readonly ha = new HaDiscovery(this);
   /** The rules never change after construction: their filters are worked out once. */
@@ -179,6 +181,25 @@ export class Profile {
     this.devices.delete(deviceId);
     this.announcedCaps.delete(deviceId);
     for (const list of this.listed.values()) list.delete(deviceId);
+  }
+
+  /** The device IDs of each device-list rule's last list, by rule index, to be saved. */
+  listedIds(): Record<string, string[]> {
+    return Object.fromEntries([...this.listed].map(([index, list]) => [index, [...list.keys()]]));
+  }
+
+  /**
+   * Device lists saved before a restart (listedIds): the first list after it is compared
+   * with them, so that a device removed while Switchboard was down is removed. Their
+   * fingerprints are not saved, so every device of that list is announced again, which
+   * changes nothing for a device that did not change.
+   */
+  restoreListed(saved: Record<string, unknown>): void {
+    for (const [index, ids] of Object.entries(saved)) {
+      if (!Array.isArray(ids) || this.listed.has(Number(index))) continue;
+      this.listed.set(Number(index), new Map(ids.filter((id) => typeof id === 'string')
+        .map((id) => [id as string, ''])));
+    }
   }
 
   /** Records a friendly name; returns a renamed update when it changed. */
