@@ -11,8 +11,14 @@ export { Bridge, type BridgeStats } from './bridge.js';
 
 /** The generic profile's topics, from the config's snake_case keys. */
 function genericTopics(config: BridgeConfig): GenericTopic[] {
-  return (config.generic_topics ?? []).map(({ device_class, ...rest }) =>
-    (device_class === undefined ? { ...rest } : { ...rest, deviceClass: device_class }));
+  return (config.generic_topics ?? []).map(({ device_class, command_topic, command_payload,
+    ...rest }) => {
+    const topic: GenericTopic = { ...rest };
+    if (device_class !== undefined) topic.deviceClass = device_class;
+    if (command_topic !== undefined) topic.commandTopic = command_topic;
+    if (command_payload !== undefined) topic.commandPayload = command_payload;
+    return topic;
+  });
 }
 
 /**

@@ -28,6 +28,15 @@ const genericTopic = {
     unit: { type: 'string', minLength: 1, description: 'a unit such as °C' },
     device_class: { type: 'string', minLength: 1, description: 'a device class such as humidity' },
     retained: { type: 'boolean', description: 'true or false' },
+    command_topic: {
+      type: 'string', minLength: 1,
+      description: 'a topic with the pattern\'s {captures} (and {property}), e.g. ' +
+        'sensors/{device}/set',
+    },
+    command_payload: {
+      type: 'string', enum: ['json', 'value'],
+      description: 'json ({"<property>": <value>}) or value (the value alone)',
+    },
   },
 } as const;
 
@@ -102,6 +111,8 @@ export interface GenericTopicConfig {
   unit?: string;
   device_class?: string;
   retained?: boolean;
+  command_topic?: string;
+  command_payload?: 'json' | 'value';
 }
 
 export interface BridgeConfig {

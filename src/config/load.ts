@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { checkSchema } from './check.js';
+import { commandTopicProblem, compilePattern } from '../bridge/profiles/topic-pattern.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A configuration problem; `field` is the dotted key that is wrong. */
@@ -82,7 +83,29 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
     throw new ConfigError(first.field, first.message + rest);
   }
   const config = merged as unknown as Config;
+  const generic = genericTopicProblem(config);
+  if (generic) throw new ConfigError(generic.field, generic.message);
   return deepFreeze({ ...config, data_dir: resolve(config.data_dir) });
+}
+
+/**
+ * What the schema cannot say of bridge.generic_topics: each pattern compiles, and each
+ * command topic uses only what its pattern captures. Checked here so that a mistake stops
+ * the start before any listener opens.
+ */
+function genericTopicProblem(config: Config): { field: string; message: string } | undefined {
+  for (const [i, topic] of (config.bridge.generic_topics ?? []).entries()) {
+    const field = `bridge.generic_topics.${i}`;
+    try {
+      compilePattern(topic.pattern);
+    } catch (err) {
+      return { field: `${field}.pattern`, message: (err as Error).message };
+    }
+    const problem = topic.command_topic === undefined ? undefined
+      : commandTopicProblem(topic.pattern, topic.command_topic);
+    if (problem) return { field: `${field}.command_topic`, message: problem };
+  }
+  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {

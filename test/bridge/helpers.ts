@@ -14,7 +14,8 @@ export function bridgeOverrides(extra: Record<string, unknown> = {}): Record<str
     bridge: {
       enabled: true, owners: [OWNER], command_timeout_seconds: 1,
       rate: { max_events_per_second: 0 },
-      generic_topics: [{ pattern: 'sensors/{device}/state' }],
+      generic_topics: [{ pattern: 'sensors/{device}/state' },
+        { pattern: 'plugs/{device}/state', command_topic: 'plugs/{device}/set' }],
       ...extra,
     },
   };

@@ -136,6 +136,14 @@ const CASES: Case[] = [
     messages: [['sensors/attic/state', { temperature: 18, humidity: 55 }]],
     body: '18 °C · 55 % humidity',
   },
+  {
+    // A configured topic with a command topic (bridge.generic_topics[].command_topic).
+    profile: 'generic', alias: 'device_generic_heater', name: 'heater',
+    messages: [['plugs/heater/state', { state: 'OFF', power: 0 }]],
+    body: 'state off',
+    command: { text: '!on', topic: 'plugs/heater/set', payload: '{"state":"ON"}',
+      report: ['plugs/heater/state', { state: 'ON', power: 1800 }] },
+  },
 ];
 
 t.test('every shipped profile: room, state, readings and a command', async (t) => {

@@ -40,6 +40,14 @@ t.test('invalid settings are refused naming the field and what was expected', as
     [{ rooms: { default_version: '5' } }, 'rooms.default_version', /"6" to "12"/],
     [{ registraton: { enabled: true } }, 'registraton', /unknown setting/],
     [{ registration: { shared_secret: 'short' } }, 'registration.shared_secret', /16 characters/],
+    [{ bridge: { generic_topics: [{ pattern: 'a/{device}', command_topic: 'a/{room}/set' }] } },
+      'bridge.generic_topics.0.command_topic', /\{room\} is not a capture of the pattern/],
+    [{ bridge: { generic_topics: [{ pattern: 'a/{device}', command_topic: 'a/+/set' }] } },
+      'bridge.generic_topics.0.command_topic', /wildcards/],
+    [{ bridge: { generic_topics: [{ pattern: 'a/+/{device}' }] } },
+      'bridge.generic_topics.0.pattern', /wildcard/],
+    [{ bridge: { generic_topics: [{ pattern: 'a/{device}', command_payload: 'xml' }] } },
+      'bridge.generic_topics.0.command_payload', /expected json .* or value/],
   ];
   for (const [overrides, field, expected] of cases) {
     let error: unknown;

@@ -41,9 +41,20 @@ function listOf(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
-function switchProperty(spec: CommandsSpec, device: LearnedDevice, caps: Capability[] | undefined):
+/**
+ * The property on, off and toggle act on: the first of the preferred ones the device has
+ * (the profile's defaultProperty, then those of the rules with commands of their own that
+ * read its properties), else its first binary capability.
+ */
+function switchProperty(profile: Profile, device: LearnedDevice, caps: Capability[] | undefined):
   string | undefined {
-  const preferred = listOf(spec.defaultProperty);
+  const preferred = listOf(profile.spec.commands?.defaultProperty);
+  for (const p of Object.values(device.properties)) {
+    if (p.rule === undefined) continue;
+    for (const name of listOf(profile.commandsFor(p)?.defaultProperty)) {
+      if (!preferred.includes(name)) preferred.push(name);
+    }
+  }
   if (caps) {
     const binary = caps.filter((c) => c.kind === 'binary').map((c) => c.property);
     return preferred.find((p) => binary.includes(p)) ?? binary[0];
@@ -139,29 +150,41 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
 
 export function buildCommand(profile: Profile, target: CommandTarget, command: DeviceCommand):
   Built {
-  const spec = profile.spec.commands ?? {};
   const device = learnedOf(profile, target);
   const caps = capabilitiesOf(device);
-  if (!profile.spec.commands && !Object.values(device.properties).some((p) => p.entity)) {
+  if (!profile.spec.commands
+    && !Object.values(device.properties).some((p) => p.entity || p.rule !== undefined)) {
     return { error: 'nothing on this device can be commanded' };
   }
+  // A property the device never reported goes where its other properties came from, when
+  // they all came through one rule with commands of its own (a generic topic).
+  const ownRules = new Set(Object.values(device.properties).flatMap((p) =>
+    (p.rule === undefined ? [] : [p.rule])));
+  const sibling = ownRules.size === 1
+    ? Object.values(device.properties).find((p) => p.rule !== undefined) : undefined;
+  const learnedOrSibling = (property: string | undefined) =>
+    (property === undefined ? undefined : device.properties[property] ?? sibling);
+  /** The commands of a property (its rule's own, else the profile's). */
+  const specOf = (property: string | undefined): CommandsSpec =>
+    profile.commandsFor(learnedOrSibling(property)) ?? {};
   const vars = (property: string | undefined): Record<string, string | undefined> => ({
-    ...(property ? device.properties[property]?.captures : {}),
+    ...learnedOrSibling(property)?.captures,
     device: target.deviceId,
     friendly_name: target.friendlyName ?? device.friendlyName ?? target.deviceId,
     property,
-    name: property === undefined ? undefined : spec.names?.[property] ?? property,
+    name: property === undefined ? undefined : specOf(property).names?.[property] ?? property,
   });
 
   if (command.kind === 'get') {
     const property = command.property
-      ?? (spec.getAll ? undefined : switchProperty(spec, device, caps));
+      ?? (profile.spec.commands?.getAll ? undefined : switchProperty(profile, device, caps));
     if (property !== undefined && !PROPERTY.test(property)) {
       return { error: `unknown property ${property}` };
     }
     if (property !== undefined && device.properties[property]?.entity) {
       return { error: `${property} cannot be asked for: its last reading is its state` };
     }
+    const spec = specOf(property);
     const cmd = property === undefined ? spec.getAll : spec.get;
     if (!cmd) return { error: `${profile.name} devices cannot be asked for their state` };
     return publish(spec, cmd, vars(property), property ? { property } : undefined);
@@ -169,6 +192,7 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
 
   if (command.kind === 'set') {
     const { property } = command;
+    const spec = specOf(property);
     const cap = caps?.find((c) => c.property === property);
     if (!PROPERTY.test(property) || (caps && !cap)) {
       const known = caps?.map((c) => c.property).join(', ');
@@ -186,8 +210,9 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
     }, { property, value: value.confirm });
   }
 
-  const property = switchProperty(spec, device, caps);
+  const property = switchProperty(profile, device, caps);
   if (property === undefined) return { error: 'this device has nothing to switch on or off' };
+  const spec = specOf(property);
   const learned = device.properties[property];
   if (command.kind === 'toggle' && (learned?.entity || !spec.toggle)) {
     // No toggle of its own (a Home Assistant entity, Homie): the opposite of its last state.

@@ -8,6 +8,9 @@ import { captureNames } from './topic-pattern.js';
  *   - { pattern: "sensors/{device}/state" }
  *   - { pattern: "garden/{room}/{property}", id: room, unit: "°C" }
  *   - { pattern: "meters/{meter}", id: serial, name: label }   (JSON fields)
+ *   - { pattern: "sensors/{device}/state", commandTopic: "sensors/{device}/set" }
+ * With a command topic, `!set <property> <value>` publishes {"<property>": <value>} there
+ * (or the value alone, commandPayload: value), and `!on`/`!off` set `state` to ON or OFF.
  */
 export interface GenericTopic {
   /** A topic pattern with {captures}, as in profile files. */
@@ -22,7 +25,12 @@ export interface GenericTopic {
   deviceClass?: string;
   /** The topic carries retained data: subscribe ordinarily, not shared. */
   retained?: boolean;
+  /** Where commands go: a topic with the pattern's captures, and {property}. */
+  commandTopic?: string;
+  /** A command's payload: a JSON object of the property (default) or the value alone. */
+  commandPayload?: 'json' | 'value';
 }
+
 
 function sourceOf(value: string, captures: string[]): string {
   return captures.includes(value) ? `{${value}}` : value;
@@ -48,6 +56,12 @@ export function genericRules(base: ProfileSpec, topics: GenericTopic[]): RuleSpe
     if (topic.unit) payload.unit = topic.unit;
     if (topic.deviceClass) payload.deviceClass = topic.deviceClass;
     rule.payload = payload;
+    if (topic.commandTopic !== undefined) {
+      const command = { topic: topic.commandTopic,
+        payload: topic.commandPayload === 'value' ? '{value}' : '{"{property}":{value_json}}' };
+      rule.commands = { qos: 1, retain: false, defaultProperty: 'state',
+        binary: { on: 'ON', off: 'OFF' }, on: command, off: command, set: command };
+    }
     return rule;
   });
 }

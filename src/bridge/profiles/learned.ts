@@ -31,6 +31,8 @@ export interface LearnedProperty {
   settable?: boolean;
   /** The kind of value last reported. */
   type?: 'number' | 'boolean' | 'string';
+  /** The pattern of the rule that read it, when that rule has commands of its own. */
+  rule?: string;
   /** Commandable with this capability (from the rule or the device's own description). */
   capability?: Capability;
   entity?: EntityCommand;

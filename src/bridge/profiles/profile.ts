@@ -5,11 +5,13 @@ import { buildCommand, type CommandTarget } from './commands.js';
 import { readDeviceList } from './device-list.js';
 import { formatReadings } from './format-readings.js';
 import { HaDiscovery } from './ha-discovery.js';
-import { capabilitiesOf, capabilityFromMeta, type LearnedDevice } from './learned.js';
+import {
+  capabilitiesOf, capabilityFromMeta, type LearnedDevice, type LearnedProperty,
+} from './learned.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodePayload } from './payload.js';
 import { readPayload } from './readings.js';
 import { holds, looksLikeJson, parseJson, resolveSource } from './sources.js';
-import type { ProfileSpec, RuleSpec } from './spec.js';
+import type { CommandsSpec, ProfileSpec, RuleSpec } from './spec.js';
 import { filterCovers, topicMatches } from '../../mqtt/topic-filter.js';
 import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 
@@ -158,6 +160,23 @@ export class Profile {
       if (captures && this.accepts(spec, captures)) return spec;
     }
     return undefined;
+  }
+
+  /**
+   * The commands of a property: its rule's own when that rule has them (LearnedProperty.rule),
+   * else the profile's.
+   */
+  commandsFor(property: LearnedProperty | undefined): CommandsSpec | undefined {
+    if (property?.rule !== undefined) {
+      const own = this.rules.find((r) => r.spec.pattern === property.rule && r.spec.commands);
+      if (own) return own.spec.commands;
+    }
+    return this.spec.commands;
+  }
+
+  /** Whether some rule (or the profile) says how to command what it reads. */
+  get hasCommands(): boolean {
+    return this.spec.commands !== undefined || this.rules.some((r) => r.spec.commands);
   }
 
   device(id: string): LearnedDevice {
@@ -353,6 +372,8 @@ export class Profile {
     for (const [property, reading] of Object.entries(readings)) {
       const p = (device.properties[property] ??= {});
       p.captures = where[property];
+      if (spec.commands) p.rule = spec.pattern;
+      else delete p.rule;
       p.type = typeof reading.value as 'number' | 'boolean' | 'string';
       if (spec.capability && !p.capability && this.isCapability(spec, property, reading.value,
         where[property] ?? {})) {

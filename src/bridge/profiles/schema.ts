@@ -28,6 +28,12 @@ function object(properties: Record<string, SchemaNode>, required: string[] = [])
 const command = object({ topic: str, payload: { type: 'string' }, qos,
   retain: { type: 'boolean' }, confirms: { type: 'boolean' } }, ['topic', 'payload']);
 
+const commands = object({
+  qos, retain: { type: 'boolean' }, defaultProperty: source, names: map,
+  binary: object({ on: scalar, off: scalar }, ['on', 'off']),
+  on: command, off: command, toggle: command, set: command, get: command, getAll: command,
+});
+
 const rule: SchemaNode = object({
   pattern: str,
   kind: { type: 'string', description: 'a rule kind: readings, availability, info, device-list, ' +
@@ -69,6 +75,7 @@ const rule: SchemaNode = object({
     components: map }, ['id', 'property', 'components']),
   capability: object({ kind: capabilityKind, property: str, valueOn: scalar, valueOff: scalar },
     ['kind']),
+  commands,
 }, ['pattern', 'kind']);
 
 const profileSchema: SchemaNode = object({
@@ -77,11 +84,7 @@ const profileSchema: SchemaNode = object({
   maxPayloadBytes: { type: 'integer', minimum: 1, description: 'a positive byte count' },
   rules: { type: 'array', items: rule, description: 'a list of rules' },
   configRule: { type: 'object' },
-  commands: object({
-    qos, retain: { type: 'boolean' }, defaultProperty: source, names: map,
-    binary: object({ on: scalar, off: scalar }, ['on', 'off']),
-    on: command, off: command, toggle: command, set: command, get: command, getAll: command,
-  }),
+  commands,
 }, ['name', 'rules']);
 
 const fieldSpec = object({ property: str, unit: str, deviceClass: str,

@@ -172,6 +172,11 @@ export interface RuleSpec {
   discovery?: DiscoverySpec;
   /** Properties read by this rule can be commanded, with this kind. */
   capability?: CapabilityDecl;
+  /**
+   * How the properties this rule reads are commanded, in place of the profile's `commands`
+   * (the generic profile's configured topics each have their own command topic).
+   */
+  commands?: CommandsSpec;
 }
 
 export interface CommandSpec {

@@ -120,6 +120,21 @@ export function compilePattern(source: string): TopicPattern {
   };
 }
 
+/** The names a command topic may use besides its pattern's captures. */
+const COMMAND_VARIABLES = ['device', 'property', 'friendly_name', 'name'];
+
+/**
+ * What is wrong with a command topic written for a pattern (a generic topic's
+ * command_topic), if anything: a wildcard, or a placeholder the pattern does not capture.
+ */
+export function commandTopicProblem(pattern: string, commandTopic: string): string | undefined {
+  if (/[+#]/.test(commandTopic)) return 'a command topic cannot hold MQTT wildcards';
+  const known = new Set([...captureNames(pattern), ...COMMAND_VARIABLES]);
+  const unknown = captureNames(commandTopic).find((name) => !known.has(name));
+  return unknown === undefined ? undefined
+    : `{${unknown}} is not a capture of the pattern ${pattern}`;
+}
+
 /** Names the pattern captures, for checking that templates only use what exists. */
 export function captureNames(source: string): string[] {
   return [...source.matchAll(CAPTURE)].map((m) => m[1]!);
