@@ -50,10 +50,17 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
   const events = new EventStore(db);
   const notifier = new Notifier(() => stream.durable);
   const accountStore = new AccountStore(db);
-  const signer = new BatchSigner(key, { log: log.child({ module: 'signer' }) });
+  // Nobody waits for a signature (see rooms/event-signing.ts): while the server signs many,
+  // every batch goes to the worker, however small.
+  const signer = new BatchSigner(key, { minBatch: 1, log: log.child({ module: 'signer' }) });
   const rooms = new RoomService({
     db, events, groups, stream, notifier, identity, signer, log: log.child({ module: 'rooms' }),
   });
+  const resigned = await rooms.signing.recover();
+  if (resigned > 0) {
+    log.warn({ module: 'rooms', events: resigned }, 'signed again events whose signatures ' +
+      'were not stored before the last stop');
+  }
   return {
     config,
     log,
@@ -76,8 +83,10 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
       register: new RateLimiter(config.rate_limits.register_per_minute),
     },
     close: async () => {
-      await db.close();
+      // The signatures still being made are finished (inline) and written first.
       await signer.close();
+      await rooms.signing.close();
+      await db.close();
     },
   };
 }

@@ -16,9 +16,10 @@ import { AuthError } from './auth-error.js';
 import { checkEventAuth } from './auth-rules.js';
 import { stateKey, type PDU, type PDUFields, type StateKey, type StateLookup } from './event.js';
 import {
-  addSignature, EventTooLargeError, prepareEvent, roomIdFromCreateEventId, type EventDraft,
+  EventTooLargeError, prepareEvent, roomIdFromCreateEventId, type EventDraft,
   type PreparedEvent, type ServerIdentity,
 } from './event-factory.js';
+import { EventSigning } from './event-signing.js';
 import { userPowerLevel } from './power-levels.js';
 import { redactEvent } from './redaction.js';
 import { getRoomVersion, type RoomVersion } from './room-versions.js';
@@ -66,7 +67,7 @@ export interface RoomServiceDeps {
   stream: StreamCounter;
   notifier: Notifier;
   identity: ServerIdentity;
-  /** Signs the events; the durable write waits for the signatures (see commit). */
+  /** Signs the events after they are stored (see event-signing.ts). */
   signer: BatchSigner;
   log: Logger;
 }
@@ -78,12 +79,10 @@ export interface Pending {
   notifyUsers: Set<string>;
   /** Local users' new memberships, cached once the write is durable. */
   memberships: Array<[userId: string, record: MembershipRecord]>;
-  /** The events' signatures being made; each puts itself on its PDU. */
-  signatures: Array<Promise<void>>;
 }
 
 export function newPending(): Pending {
-  return { stored: [], ops: [], notifyUsers: new Set(), memberships: [], signatures: [] };
+  return { stored: [], ops: [], notifyUsers: new Set(), memberships: [] };
 }
 
 /**
@@ -103,8 +102,12 @@ export class RoomService {
   /** Counts failed writes: each one leaves every room in memory behind (see forgetRooms). */
   private generation = 0;
 
+  /** Signs each event after it is stored; see event-signing.ts. */
+  readonly signing: EventSigning;
+
   constructor(private readonly deps: RoomServiceDeps) {
     deps.db.writer.onFailure(() => this.forgetRooms());
+    this.signing = new EventSigning(deps);
   }
 
   /**
@@ -212,14 +215,11 @@ export class RoomService {
   /**
    * Writes what was built (with the stream counter) and then wakes the readers. The write is
    * queued at once, so writes keep the order in which stream positions were handed out; the
-   * writer encodes it only once its events' signatures are on them.
+   * events' signatures follow in later writes (see event-signing.ts).
    */
   async commit(pending: Pending, roomId: string): Promise<void> {
     pending.ops.push(this.deps.stream.counterOp());
-    const signed = pending.signatures.length === 0 ? undefined
-      : pending.signatures.length === 1 ? pending.signatures[0]
-        : Promise.all(pending.signatures);
-    await this.deps.db.write(pending.ops, signed);
+    await this.deps.db.write(pending.ops);
     // Durable now: make the events visible to readers, in stream order.
     const room = await this.loaded.get(roomId);
     if (room) for (const event of pending.stored) this.remember(room, this.keepSlim(room, event));
@@ -340,14 +340,9 @@ export class RoomService {
       if (err instanceof CanonicalJsonError) throw new MatrixError('M_BAD_JSON', err.message);
       throw err;
     }
-    this.sign(finished, pending);
-    return this.applyEvent(room, finished.pdu, finished.eventId, pending, options);
-  }
-
-  private sign(event: PreparedEvent, pending: Pending): void {
-    const identity = this.deps.identity;
-    pending.signatures.push(this.deps.signer.sign(event.signedBytes)
-      .then((signature) => addSignature(event.pdu, identity, signature)));
+    const stored = this.applyEvent(room, finished.pdu, finished.eventId, pending, options);
+    this.signing.sign(finished, stored);
+    return stored;
   }
 
   private applyEvent(room: LoadedRoom, pdu: PDU, eventId: string, pending: Pending,
@@ -462,8 +457,8 @@ export class RoomService {
     };
     const room: LoadedRoom = { roomId, version, record, state: new Map(), joined: new Set(),
       recent: [], recentFloor: 0, generation: this.generation };
-    this.sign(finished, pending);
-    this.applyEvent(room, finished.pdu, finished.eventId, pending, {});
+    this.signing.sign(finished, this.applyEvent(room, finished.pdu, finished.eventId, pending,
+      {}));
     return room;
   }
 

@@ -23,6 +23,11 @@ export interface StoredEvent {
   txn?: { device_id: string; txn_id: string };
 }
 
+function isEmpty(value: object | undefined): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
 export interface RoomRecord {
   room_id: string;
   version: string;
@@ -44,6 +49,8 @@ const EVENT = 'ev:';
 const TIMELINE = 'tl:';
 const ROOM = 'room:';
 const MEMBERSHIP = 'mem:';
+/** An event's signatures when they were made after it was stored (see rooms/event-signing). */
+const SIGNATURES = 'sig:';
 
 /** Events, per-room timelines, room records and each user's memberships. */
 export class EventStore {
@@ -55,12 +62,35 @@ export class EventStore {
 
   constructor(private readonly db: Database) {}
 
-  getEvent(eventId: string): Promise<StoredEvent | undefined> {
-    return this.db.get<StoredEvent>(EVENT + eventId);
+  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const event = await this.db.get<StoredEvent>(EVENT + eventId);
+    if (event) await this.withSignatures([event]);
+    return event;
   }
 
-  getEvents(eventIds: string[]): Promise<Array<StoredEvent | undefined>> {
-    return this.db.getMany<StoredEvent>(eventIds.map((id) => EVENT + id));
+  async getEvents(eventIds: string[]): Promise<Array<StoredEvent | undefined>> {
+    const events = await this.db.getMany<StoredEvent>(eventIds.map((id) => EVENT + id));
+    await this.withSignatures(events);
+    return events;
+  }
+
+  /** The write of an event's signatures, made after the event itself was stored. */
+  putSignaturesOp(eventId: string, signatures: Record<string, Record<string, string>>):
+    WriteOp {
+    return { type: 'put', key: SIGNATURES + eventId, value: signatures };
+  }
+
+  /** Puts on each event stored before its signature was made the signature written since. */
+  private async withSignatures(events: Array<StoredEvent | undefined>): Promise<void> {
+    const unsigned = events.filter((e): e is StoredEvent =>
+      e !== undefined && isEmpty(e.pdu.signatures));
+    if (unsigned.length === 0) return;
+    const found = await this.db.getMany<PDU['signatures']>(
+      unsigned.map((e) => SIGNATURES + e.event_id));
+    unsigned.forEach((event, i) => {
+      const signatures = found[i];
+      if (signatures) event.pdu.signatures = signatures;
+    });
   }
 
   putEventOps(event: StoredEvent): WriteOp[] {
