@@ -6,8 +6,8 @@ export type WriteOp =
 
 /**
  * A durable write that failed: nothing of its batch reached the disk (a LevelDB batch is
- * written whole or not at all). The cause is LevelDB's error, or the failure of a value
- * the batch waited for (a signature).
+ * written whole or not at all). The cause is LevelDB's error, or the rejection of a
+ * `ready` promise the batch waited for.
  */
 export class StorageError extends Error {
   constructor(cause: unknown) {
@@ -19,7 +19,7 @@ export class StorageError extends Error {
 
 interface Pending {
   ops: WriteOp[];
-  /** What must finish before the batch is encoded (signatures the values carry). */
+  /** What must finish before the batch is encoded (something the values carry). */
   ready: Array<Promise<unknown>>;
   /** How many of `ready` are still unsettled: at 0 the batch can be written at once. */
   unready: number;
@@ -46,8 +46,8 @@ export class DurableWriter {
 
   /**
    * Queues `ops` behind every earlier write. Values are encoded when their batch goes out,
-   * after `ready` settles: a caller may still complete an object it put in (an event's
-   * signature) without losing its place in the order. A rejected `ready` fails the batch.
+   * after `ready` settles: a caller may still complete an object it put in without losing
+   * its place in the order. A rejected `ready` fails the batch.
    */
   write(ops: WriteOp[], ready?: Promise<unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -100,7 +100,7 @@ export class DurableWriter {
     while (this.pending) {
       const batch = this.pending;
       this.pending = undefined;
-      // With its signatures already made, the batch is encoded and submitted right here.
+      // With everything it waits for ready, the batch is encoded and submitted right here.
       const written = batch.failed ? Promise.reject(batch.failed)
         : batch.unready === 0 ? this.writeSynced(latestPerKey(batch.ops))
           : Promise.all(batch.ready).then(() => this.writeSynced(latestPerKey(batch.ops)));
