@@ -5,7 +5,7 @@
 // the embedded figure. Run alone it prints its table; bench.ts adds benchMqtt()'s rows to its
 // own.
 
-import { writeFile } from 'node:fs/promises';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { registerUser, SHARED_SECRET, type BenchUser } from './bench-cs-api.js';
@@ -363,7 +363,8 @@ export async function benchMqtt(options: BenchMqttOptions = {}): Promise<Row[]> 
 }
 
 // Run alone: `node dist/scripts/bench-mqtt.js [--saturation] [--profile]`; --profile runs
-// the server under --cpu-prof and prints its top functions by self time afterwards.
+// the server under --cpu-prof and prints its top functions by self time afterwards, and
+// copies the profile to ./bench-mqtt.cpuprofile (for Chrome DevTools or speedscope).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const profile = process.argv.includes('--profile');
   const profileDir = profile ? await makeTempDir('switchboard-bench-prof-') : undefined;
@@ -372,7 +373,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     printTable(await benchMqtt({ saturationOnly: process.argv.includes('--saturation'),
       saturationMs: profile ? 20_000 : undefined,
       nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] }));
-    if (profileDir) await printProfile(profileDir);
+    if (profileDir) {
+      await printProfile(profileDir);
+      const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+      if (file) await copyFile(join(profileDir, file), 'bench-mqtt.cpuprofile');
+    }
   } finally {
     await cleanup();
   }
