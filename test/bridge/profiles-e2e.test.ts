@@ -52,6 +52,22 @@ const CASES: Case[] = [
         params: { ts: 1714550460.52, 'switch:0': { id: 0, output: true } } }] },
   },
   {
+    // A dimmer's light: its own RPC method, confirmed by the NotifyStatus that follows.
+    profile: 'shelly-gen2', alias: 'device_shelly-gen2_shellyplusdimmer-a8032ab1d1d1',
+    name: 'shellyplusdimmer-a8032ab1d1d1',
+    messages: [
+      ['shellyplusdimmer-a8032ab1d1d1/status/light:0', { id: 0, source: 'init', output: true,
+        brightness: 65, temperature: { tC: 41.2, tF: 106.2 } }],
+    ],
+    body: 'light 0 on · 65 % brightness 0',
+    command: { text: '!set brightness_0 40', topic: 'shellyplusdimmer-a8032ab1d1d1/rpc',
+      payload: '{"id":1,"src":"switchboard","method":"Light.Set","params":{"id":0,' +
+        '"brightness":40}}',
+      report: ['shellyplusdimmer-a8032ab1d1d1/events/rpc', {
+        src: 'shellyplusdimmer-a8032ab1d1d1', method: 'NotifyStatus',
+        params: { ts: 1714550470.1, 'light:0': { id: 0, brightness: 40 } } }] },
+  },
+  {
     profile: 'esphome', alias: 'device_esphome_livingroom', name: 'livingroom',
     messages: [
       ['livingroom/status', 'online', true],

@@ -164,9 +164,20 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
     ? Object.values(device.properties).find((p) => p.rule !== undefined) : undefined;
   const learnedOrSibling = (property: string | undefined) =>
     (property === undefined ? undefined : device.properties[property] ?? sibling);
-  /** The commands of a property (its rule's own, else the profile's). */
-  const specOf = (property: string | undefined): CommandsSpec =>
-    profile.commandsFor(learnedOrSibling(property)) ?? {};
+  /**
+   * The commands of a property: its rule's own, else the profile's, and within them the
+   * property's own where they name it.
+   */
+  const specOf = (property: string | undefined): CommandsSpec => {
+    const learned = learnedOrSibling(property);
+    const spec = profile.commandsFor(learned) ?? {};
+    if (property === undefined || !spec.properties) return spec;
+    const own = Object.entries(spec.properties).find(([name]) =>
+      renderTemplate(name, learned?.captures ?? {}).text === property)?.[1];
+    if (!own) return spec;
+    const { qos, retain, binary, names } = spec;
+    return { qos, retain, binary, names, ...own };
+  };
   const vars = (property: string | undefined): Record<string, string | undefined> => ({
     ...learnedOrSibling(property)?.captures,
     device: target.deviceId,

@@ -11,7 +11,7 @@ import {
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodePayload } from './payload.js';
 import { readPayload } from './readings.js';
 import { holds, looksLikeJson, parseJson, resolveSource } from './sources.js';
-import type { CommandsSpec, ProfileSpec, RuleSpec } from './spec.js';
+import type { CapabilityDecl, CommandsSpec, ProfileSpec, RuleSpec } from './spec.js';
 import { filterCovers, topicMatches } from '../../mqtt/topic-filter.js';
 import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 
@@ -375,28 +375,22 @@ export class Profile {
       if (spec.commands) p.rule = spec.pattern;
       else delete p.rule;
       p.type = typeof reading.value as 'number' | 'boolean' | 'string';
-      if (spec.capability && !p.capability && this.isCapability(spec, property, reading.value,
-        where[property] ?? {})) {
-        p.capability = { property, kind: spec.capability.kind };
-        const { valueOn, valueOff } = spec.capability;
+      const decl = p.capability ? undefined
+        : capabilityDecls(spec).find((d) => fitsCapability(d, property, reading.value,
+          where[property] ?? {}));
+      if (decl) {
+        const { kind, valueOn, valueOff, min, max, values } = decl;
+        p.capability = { property, kind };
         if (valueOn !== undefined) p.capability.valueOn = valueOn;
         if (valueOff !== undefined) p.capability.valueOff = valueOff;
+        if (min !== undefined) p.capability.min = min;
+        if (max !== undefined) p.capability.max = max;
+        if (values !== undefined) p.capability.values = [...values];
       }
     }
     const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];
     if (Object.keys(readings).length > 0) updates.push({ kind: 'readings', readings });
     return updates;
-  }
-
-  /** A rule's capability is its named property's, else any reading of the fitting type. */
-  private isCapability(spec: RuleSpec, property: string, value: unknown,
-    captures: Record<string, string>): boolean {
-    const decl = spec.capability!;
-    if (decl.property !== undefined) {
-      return renderTemplate(decl.property, captures).text === property;
-    }
-    const fits = { binary: 'boolean', numeric: 'number', enum: 'string', text: 'string' };
-    return typeof value === fits[decl.kind];
   }
 
   private readAvailability(spec: RuleSpec, text: string, json: unknown):
@@ -465,4 +459,19 @@ export class Profile {
     else delete p.capability;
     return this.capabilityUpdate(id);
   }
+}
+
+function capabilityDecls(spec: RuleSpec): CapabilityDecl[] {
+  const c = spec.capability;
+  return c === undefined ? [] : Array.isArray(c) ? c : [c];
+}
+
+/** A capability is its named property's, else any reading of the fitting type. */
+function fitsCapability(decl: CapabilityDecl, property: string, value: unknown,
+  captures: Record<string, string>): boolean {
+  if (decl.property !== undefined) {
+    return renderTemplate(decl.property, captures).text === property;
+  }
+  const fits = { binary: 'boolean', numeric: 'number', enum: 'string', text: 'string' };
+  return typeof value === fits[decl.kind];
 }

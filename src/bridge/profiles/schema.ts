@@ -1,6 +1,6 @@
 import { checkSchema, type Problem, type SchemaNode } from '../../config/check.js';
 import { captureNames, compilePattern } from './topic-pattern.js';
-import type { ProfileSpec, RuleSpec } from './spec.js';
+import type { CommandsSpec, ProfileSpec, RuleSpec } from './spec.js';
 
 /**
  * The profile file format as a schema, checked with the config checker (which names each
@@ -28,11 +28,20 @@ function object(properties: Record<string, SchemaNode>, required: string[] = [])
 const command = object({ topic: str, payload: { type: 'string' }, qos,
   retain: { type: 'boolean' }, confirms: { type: 'boolean' } }, ['topic', 'payload']);
 
+const propertyCommands = object({
+  on: command, off: command, toggle: command, set: command, get: command,
+});
+
 const commands = object({
   qos, retain: { type: 'boolean' }, defaultProperty: source, names: map,
   binary: object({ on: scalar, off: scalar }, ['on', 'off']),
   on: command, off: command, toggle: command, set: command, get: command, getAll: command,
+  properties: map,
 });
+
+const capabilityDecl = object({ kind: capabilityKind, property: str, valueOn: scalar,
+  valueOff: scalar, min: { type: 'number' }, max: { type: 'number' },
+  values: { type: 'array', items: str, description: 'a list of strings' } }, ['kind']);
 
 const rule: SchemaNode = object({
   pattern: str,
@@ -73,8 +82,8 @@ const rule: SchemaNode = object({
     deviceComponent: str,
     id: source, friendlyName: source, property: source, model: source, vendor: source,
     components: map }, ['id', 'property', 'components']),
-  capability: object({ kind: capabilityKind, property: str, valueOn: scalar, valueOff: scalar },
-    ['kind']),
+  capability: { ...capabilityDecl, type: ['object', 'array'], items: capabilityDecl,
+    description: 'a capability { kind, property, ... } or a list of them' },
   commands,
 }, ['pattern', 'kind']);
 
@@ -171,7 +180,15 @@ export function checkProfile(value: unknown): Problem[] {
     problems.push(...checkSchema(rule, template)
       .map((p) => ({ ...p, field: `configRule.${p.field}` })));
   }
-  const names = spec.commands?.names;
-  problems.push(...checkMap(names, 'commands.names', (v) => typeof v === 'string', 'a string'));
+  const commandSets: Array<[string, CommandsSpec | undefined]> = [['commands', spec.commands],
+    ...spec.rules.map((r, i): [string, CommandsSpec | undefined] =>
+      [`rules.${i}.commands`, r.commands])];
+  for (const [field, set] of commandSets) {
+    problems.push(...checkMap(set?.names, `${field}.names`, (v) => typeof v === 'string',
+      'a string'));
+    for (const [name, own] of Object.entries(set?.properties ?? {})) {
+      problems.push(...checkSchema(propertyCommands, own, [field, 'properties', name]));
+    }
+  }
   return problems;
 }

@@ -145,6 +145,11 @@ export interface CapabilityDecl {
   property?: string;
   valueOn?: Scalar;
   valueOff?: Scalar;
+  /** A numeric property's range. */
+  min?: number;
+  max?: number;
+  /** An enum property's values, as the device is sent them. */
+  values?: string[];
 }
 
 export interface RuleSpec {
@@ -170,8 +175,11 @@ export interface RuleSpec {
   list?: DeviceListSpec;
   meta?: MetaSpec;
   discovery?: DiscoverySpec;
-  /** Properties read by this rule can be commanded, with this kind. */
-  capability?: CapabilityDecl;
+  /**
+   * Properties read by this rule can be commanded, with this kind; a list when the rule reads
+   * several (a light's on/off and brightness): the first that fits a property is its own.
+   */
+  capability?: CapabilityDecl | CapabilityDecl[];
   /**
    * How the properties this rule reads are commanded, in place of the profile's `commands`
    * (the generic profile's configured topics each have their own command topic).
@@ -204,7 +212,16 @@ export interface CommandsSpec {
   get?: CommandSpec;
   /** `!get` without a property. */
   getAll?: CommandSpec;
+  /**
+   * Commands of their own for some properties, by a name that may hold the captures where
+   * the property was read ("light_{channel}"): such a property is commanded with these
+   * (on, off, toggle, set, get) instead of the ones above, whichever rule read it.
+   */
+  properties?: Record<string, PropertyCommands>;
 }
+
+/** A property's own commands; qos, retain and binary come from the enclosing commands. */
+export type PropertyCommands = Pick<CommandsSpec, 'on' | 'off' | 'toggle' | 'set' | 'get'>;
 
 export interface ProfileSpec {
   name: string;
