@@ -17,7 +17,9 @@ interface Case {
   body: string;
   meta?: Record<string, unknown>;
   online?: boolean;
-  command?: { text: string; topic: string; payload: string; report: [string, unknown] };
+  command?: { text: string; topic: string; payload: string; report: [string, unknown];
+    /** The device user's answer, when not "Done: ..." once the report arrives. */
+    reply?: RegExp };
 }
 
 const CASES: Case[] = [
@@ -115,6 +117,27 @@ const CASES: Case[] = [
       report: ['heatpump01/state', { flow: 35.5, compressor: 'ON' }] },
   },
   {
+    // A blind through discovery, as Zigbee2MQTT announces one: commands are answered as
+    // sent (a cover moves for longer than a command waits), the movement shows in readings.
+    profile: 'homeassistant', alias: 'device_homeassistant_zigbee2mqtt_0x54ef441000123456',
+    name: 'Living blind',
+    messages: [
+      ['homeassistant/cover/0x54ef441000123456/cover/config', { name: null,
+        uniq_id: '0x54ef441000123456_cover_zigbee2mqtt', cmd_t: 'zigbee2mqtt/Living blind/set',
+        stat_t: 'zigbee2mqtt/Living blind', val_tpl: '{{ value_json.state }}',
+        stat_open: 'OPEN', stat_clsd: 'CLOSE', stat_stopped: 'STOP',
+        pos_t: 'zigbee2mqtt/Living blind', pos_tpl: '{{ value_json.position }}', set_pos_t: 'zigbee2mqtt/Living blind/set',
+        set_pos_tpl: '{ "position": {{ position }} }',
+        dev: { ids: ['zigbee2mqtt_0x54ef441000123456'], name: 'Living blind', mf: 'Aqara' } },
+      true],
+      ['zigbee2mqtt/Living blind', { state: 'CLOSE', position: 0 }],
+    ],
+    body: 'cover closed · 0 % cover position', meta: { vendor: 'Aqara' },
+    command: { text: '!set cover_position 40', topic: 'zigbee2mqtt/Living blind/set',
+      payload: '{ "position": 40 }', report: ['zigbee2mqtt/Living blind', { position: 40 }],
+      reply: /^Sent\./ },
+  },
+  {
     // An ESPHome light through discovery: the JSON schema, with brightness.
     profile: 'homeassistant', alias: 'device_homeassistant_a4cf12b3c4d5', name: 'desk',
     messages: [
@@ -198,7 +221,8 @@ t.test('every shipped profile: room, state, readings and a command', async (t) =
       t.equal(sent.payload, c.command.payload, 'the profile built the publish');
       await publish(dev, c.command.report[0], c.command.report[1]);
       const reply = await replyTo(b, room, command);
-      t.match(reply.content.body, /^Done: /, `confirmed: ${reply.content.body}`);
+      t.match(reply.content.body, c.command.reply ?? /^Done: /,
+        `answered: ${reply.content.body}`);
     });
   }
 });

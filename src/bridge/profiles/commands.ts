@@ -136,16 +136,21 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   } else if (command.kind === 'on' || command.kind === 'off') {
     payload = (command.kind === 'on' ? e.payloadOn : e.payloadOff) ?? command.kind.toUpperCase();
   } else if (command.kind === 'set' && value) {
-    payload = String(value.send);
+    payload = e.payloads?.[String(value.send)] ?? String(value.send);
     if (e.commandTemplate) {
-      payload = String(compileTemplate(e.commandTemplate).render({ value: payload }));
+      const position = typeof value.send === 'number' ? value.send : undefined;
+      payload = String(compileTemplate(e.commandTemplate).render({ value: payload, position }));
     }
   } else {
     return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };
   }
-  const confirm = command.kind === 'set' ? value!.confirm : command.kind === 'on';
-  return { topic: e.commandTopic, payload, qos: e.qos ?? 0, retain: e.retain ?? false,
-    confirms: { property, value: confirm } };
+  const out: OutgoingPublish = { topic: e.commandTopic, payload, qos: e.qos ?? 0,
+    retain: e.retain ?? false };
+  if (e.confirms !== false) {
+    const confirm = command.kind === 'set' ? value!.confirm : command.kind === 'on';
+    out.confirms = { property, value: confirm };
+  }
+  return out;
 }
 
 export function buildCommand(profile: Profile, target: CommandTarget, command: DeviceCommand):

@@ -41,6 +41,8 @@ interface Entity {
   templateError?: string;
   stateOn: string;
   stateOff: string;
+  /** A cover's own words for its states, to the standard ones (open, closing...). */
+  states?: Map<string, string>;
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
@@ -52,11 +54,68 @@ interface Entity {
 
 type Config = Record<string, unknown>;
 
-/** A light's attribute beside on/off: its JSON key (and topic prefix), and how it is set. */
+/**
+ * A light's attribute beside on/off, or a cover's position: its JSON key (and topic prefix),
+ * and how it is set. Its config keys are `<key>_state_topic`, `<key>_value_template`,
+ * `<key>_command_topic` and `<key>_command_template` unless `keys` names others.
+ */
 interface LightPart {
   key: string;
   property: string;
   capability?: Capability;
+  keys?: { stateTopic: string; template: string; commandTopic: string; commandTemplate: string };
+  /** Its commands are answered as sent, not confirmed by a reading. */
+  unconfirmed?: boolean;
+}
+
+/** Home Assistant's cover states, each with the config key that may rename it. */
+const COVER_STATES = ['open', 'opening', 'closed', 'closing', 'stopped'];
+
+/** A cover's commands: each with its payload key and Home Assistant's default payload. */
+const COVER_COMMANDS: Array<[string, string, string]> = [
+  ['open', 'payload_open', 'OPEN'], ['close', 'payload_close', 'CLOSE'],
+  ['stop', 'payload_stop', 'STOP'],
+];
+
+/**
+ * A cover's position, when its config has a position topic or a set-position topic: a
+ * number from position_closed (default 0) to position_open (default 100).
+ */
+function coverParts(property: string, config: Config): LightPart[] {
+  if (typeof config.position_topic !== 'string'
+    && typeof config.set_position_topic !== 'string') return [];
+  const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
+  const [closed, open] = [num('position_closed', 0), num('position_open', 100)];
+  return [{ key: 'position', property: `${property}_position`, unconfirmed: true,
+    capability: { property: `${property}_position`, kind: 'numeric',
+      min: Math.min(closed, open), max: Math.max(closed, open), unit: '%' },
+    keys: { stateTopic: 'position_topic', template: 'position_template',
+      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' } }];
+}
+
+/**
+ * A cover's open, close and stop, as an enum and the payloads it is sent as; stop is left
+ * out when the config sets payload_stop to null (a cover that cannot stop).
+ */
+function coverCommands(property: string, config: Config):
+  { capability: Capability; payloads: Record<string, string> } {
+  const payloads: Record<string, string> = {};
+  for (const [value, key, fallback] of COVER_COMMANDS) {
+    if (config[key] === null) continue;
+    payloads[value] = str(config[key]) ?? fallback;
+  }
+  return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads };
+}
+
+/** A cover's words for its states (state_open...) to the standard ones. */
+function coverStates(config: Config): Map<string, string> {
+  return new Map(COVER_STATES.map((state) => [str(config[`state_${state}`]) ?? state, state]));
+}
+
+function partKeys(part: LightPart): NonNullable<LightPart['keys']> {
+  return part.keys ?? { stateTopic: `${part.key}_state_topic`,
+    template: `${part.key}_value_template`, commandTopic: `${part.key}_command_topic`,
+    commandTemplate: `${part.key}_command_template` };
 }
 
 /** Home Assistant's defaults for a light's brightness scale and colour temperature range. */
@@ -357,7 +416,9 @@ export class HaDiscovery {
     entity.availability = availabilityOf(config);
     entity.availabilityMode = config.availability_mode === 'all'
       || config.availability_mode === 'any' ? config.availability_mode : 'latest';
-    const parts = component === 'light' ? lightParts(property, config, jsonLight) : [];
+    const parts = component === 'light' ? lightParts(property, config, jsonLight)
+      : component === 'cover' ? coverParts(property, config) : [];
+    if (component === 'cover') entity.states = coverStates(config);
     if (jsonLight) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
@@ -381,12 +442,17 @@ export class HaDiscovery {
     const learned = (device.properties[property] ??= {});
     if (entity.unit) learned.unit = entity.unit;
     if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
-    const capability = capabilityOf(property, kind, jsonLight ? {} : config);
+    const cover = component === 'cover' ? coverCommands(property, config) : undefined;
+    const capability = cover?.capability ?? capabilityOf(property, kind, jsonLight ? {} : config);
     const commandTopic = str(config.command_topic);
     if (capability && commandTopic) {
       learned.capability = capability;
       const e = learned.entity = command({ commandTopic });
       if (jsonLight) e.jsonKey = 'state';
+      if (cover) {
+        e.payloads = cover.payloads;
+        e.confirms = false;
+      }
       if (capability.kind === 'binary') {
         e.payloadOn = String(capability.valueOn);
         e.payloadOff = String(capability.valueOff);
@@ -402,35 +468,38 @@ export class HaDiscovery {
       if (part.capability?.unit) partLearned.unit = part.capability.unit;
       // JSON schema: the light's own command topic with the part's key; default schema: the
       // part's own command topic and template.
-      const topic = jsonLight ? commandTopic : str(config[`${part.key}_command_topic`]);
+      const keys = partKeys(part);
+      const topic = jsonLight ? commandTopic : str(config[keys.commandTopic]);
       if (!part.capability || !topic) continue;
       partLearned.capability = part.capability;
       const e = partLearned.entity = command({ commandTopic: topic });
-      const commandTemplate = str(config[`${part.key}_command_template`]);
+      const commandTemplate = str(config[keys.commandTemplate]);
       if (jsonLight) e.jsonKey = part.key;
       else if (commandTemplate) e.commandTemplate = commandTemplate;
+      if (part.unconfirmed) e.confirms = false;
     }
     return { deviceId, fresh };
   }
 
   /** An entity's reading side from its config: state topic, template, unit, on/off. */
   private entityOf(deviceId: string, property: string, kind: string, config: Config,
-    jsonLight = false, prefix = ''): Entity {
+    jsonLight = false, part?: LightPart): Entity {
     const entity: Entity = {
       deviceId, property, kind,
       stateOn: jsonLight ? 'ON' : str(config.state_on) ?? str(config.payload_on) ?? 'ON',
       stateOff: jsonLight ? 'OFF' : str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
       availability: [], availabilityMode: 'latest', availabilityStates: new Map(),
     };
-    const stateTopic = str(config[`${prefix}state_topic`]);
+    const keys = part ? partKeys(part) : { stateTopic: 'state_topic', template: 'value_template' };
+    const stateTopic = str(config[keys.stateTopic]);
     if (stateTopic) entity.stateTopic = stateTopic;
-    if (prefix === '') {
+    if (!part) {
       const unit = str(config.unit_of_measurement);
       if (unit) entity.unit = unit;
       const deviceClass = str(config.device_class);
       if (deviceClass) entity.deviceClass = deviceClass;
     }
-    const template = jsonLight ? undefined : str(config[`${prefix}value_template`]);
+    const template = jsonLight ? undefined : str(config[keys.template]);
     if (template) {
       try { entity.template = compileTemplate(template); } catch (err) {
         entity.templateError = (err as Error).message;
@@ -446,7 +515,7 @@ export class HaDiscovery {
    */
   private partEntity(deviceId: string, part: LightPart, config: Config): Entity {
     const entity = this.entityOf(deviceId, part.property, part.capability?.kind ?? 'text',
-      config, false, `${part.key}_`);
+      config, false, part);
     if (part.capability?.unit) entity.unit = part.capability.unit;
     return entity;
   }
@@ -589,6 +658,11 @@ export class HaDiscovery {
       if (String(s) === e.stateOn) return reading(true);
       if (String(s) === e.stateOff) return reading(false);
       return `unexpected state ${JSON.stringify(s)} (expected ${e.stateOn} or ${e.stateOff})`;
+    }
+    if (e.states) {
+      const state = e.states.get(String(s));
+      return state === undefined ? `unexpected state ${JSON.stringify(s)} (expected one of ` +
+        `${[...e.states.keys()].join(', ')})` : reading(state);
     }
     if (typeof s === 'number' || typeof s === 'boolean') return reading(s);
     const n = s === '' ? NaN : Number(s);

@@ -14,6 +14,13 @@ export interface EntityCommand {
    * itself for on and off, `brightness`, `color_temp` or `effect` for its parts).
    */
   jsonKey?: string;
+  /** What each value of an enum is sent as (a cover's open, close, stop). */
+  payloads?: Record<string, string>;
+  /**
+   * Whether the property's next reading confirms a command (a cover moves for longer than a
+   * command waits, so its commands are answered as sent).
+   */
+  confirms?: boolean;
   qos?: 0 | 1 | 2;
   retain?: boolean;
 }

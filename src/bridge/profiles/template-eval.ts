@@ -32,7 +32,8 @@ const TOKEN = new RegExp([
 ].join('|'), 'y');
 const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'string', 'trim',
   'default', 'd']);
-const NAMES = new Set(['value', 'value_json']);
+/** `position` is what a cover's set_position_template is given (the same as `value`). */
+const NAMES = new Set(['value', 'value_json', 'position']);
 
 function tokenize(src: string): string[] {
   const tokens: string[] = [];
@@ -172,7 +173,7 @@ class Parser {
   }
 }
 
-export interface Scope { value: string; value_json?: unknown }
+export interface Scope { value: string; value_json?: unknown; position?: number }
 
 function toNumber(v: unknown, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -228,7 +229,8 @@ function arithmetic(op: string, a: unknown, b: unknown): unknown {
 function evaluate(node: Node, scope: Scope): unknown {
   switch (node.t) {
     case 'lit': return node.v;
-    case 'name': return node.n === 'value' ? scope.value : scope.value_json;
+    case 'name': return node.n === 'value_json' ? scope.value_json
+      : node.n === 'position' ? scope.position ?? scope.value : scope.value;
     case 'get': {
       const o = evaluate(node.o, scope);
       const k = evaluate(node.k, scope);
