@@ -66,6 +66,9 @@ interface LightPart {
   keys?: { stateTopic: string; template: string; commandTopic: string; commandTemplate: string };
   /** Its commands are answered as sent, not confirmed by a reading. */
   unconfirmed?: boolean;
+  /** How a part without a capability (read only) is read, and its unit. */
+  kind?: string;
+  unit?: string;
 }
 
 /** Home Assistant's cover states, each with the config key that may rename it. */
@@ -110,6 +113,41 @@ function coverCommands(property: string, config: Config):
 /** A cover's words for its states (state_open...) to the standard ones. */
 function coverStates(config: Config): Map<string, string> {
   return new Map(COVER_STATES.map((state) => [str(config[`state_${state}`]) ?? state, state]));
+}
+
+/** Home Assistant's defaults for a thermostat: its setpoint range and its modes. */
+const MIN_TEMP = 7;
+const MAX_TEMP = 35;
+const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
+
+/**
+ * A thermostat (climate) as properties of its own: `<p>_current_temperature` and
+ * `<p>_action` read, `<p>_temperature` (the setpoint, min_temp to max_temp) and `<p>_mode`
+ * (one of modes) read and set, each on the topics its config names.
+ */
+function climateParts(property: string, config: Config): LightPart[] {
+  const unit = config.temperature_unit === 'F' ? '°F' : '°C';
+  const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
+  const keys = (state: string, template: string, command: string) => ({ stateTopic: state,
+    template, commandTopic: `${command}_command_topic`,
+    commandTemplate: `${command}_command_template` });
+  const parts: LightPart[] = [
+    { key: 'current_temperature', property: `${property}_current_temperature`, kind: 'sensor',
+      unit, keys: keys('current_temperature_topic', 'current_temperature_template', '-') },
+    { key: 'temperature', property: `${property}_temperature`, unit,
+      capability: { property: `${property}_temperature`, kind: 'numeric',
+        min: num('min_temp', MIN_TEMP), max: num('max_temp', MAX_TEMP), unit },
+      keys: keys('temperature_state_topic', 'temperature_state_template', 'temperature') },
+    { key: 'mode', property: `${property}_mode`,
+      capability: { property: `${property}_mode`, kind: 'enum',
+        values: Array.isArray(config.modes) ? config.modes.map(String) : CLIMATE_MODES },
+      keys: keys('mode_state_topic', 'mode_state_template', 'mode') },
+    { key: 'action', property: `${property}_action`, kind: 'text',
+      keys: keys('action_topic', 'action_template', '-') },
+  ];
+  // Only what the config has topics for.
+  return parts.filter((p) => typeof config[p.keys!.stateTopic] === 'string'
+    || typeof config[p.keys!.commandTopic] === 'string');
 }
 
 function partKeys(part: LightPart): NonNullable<LightPart['keys']> {
@@ -417,7 +455,8 @@ export class HaDiscovery {
     entity.availabilityMode = config.availability_mode === 'all'
       || config.availability_mode === 'any' ? config.availability_mode : 'latest';
     const parts = component === 'light' ? lightParts(property, config, jsonLight)
-      : component === 'cover' ? coverParts(property, config) : [];
+      : component === 'cover' ? coverParts(property, config)
+        : component === 'climate' ? climateParts(property, config) : [];
     if (component === 'cover') entity.states = coverStates(config);
     if (jsonLight) entity.jsonParts = parts;
     else if (parts.length > 0) {
@@ -465,7 +504,8 @@ export class HaDiscovery {
     }
     for (const part of parts) {
       const partLearned: LearnedProperty = (device.properties[part.property] = {});
-      if (part.capability?.unit) partLearned.unit = part.capability.unit;
+      const unit = part.unit ?? part.capability?.unit;
+      if (unit) partLearned.unit = unit;
       // JSON schema: the light's own command topic with the part's key; default schema: the
       // part's own command topic and template.
       const keys = partKeys(part);
@@ -514,9 +554,10 @@ export class HaDiscovery {
    * `brightness_value_template`...). It shares its light's availability.
    */
   private partEntity(deviceId: string, part: LightPart, config: Config): Entity {
-    const entity = this.entityOf(deviceId, part.property, part.capability?.kind ?? 'text',
-      config, false, part);
-    if (part.capability?.unit) entity.unit = part.capability.unit;
+    const entity = this.entityOf(deviceId, part.property,
+      part.kind ?? part.capability?.kind ?? 'text', config, false, part);
+    const unit = part.unit ?? part.capability?.unit;
+    if (unit) entity.unit = unit;
     return entity;
   }
 
