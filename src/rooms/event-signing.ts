@@ -9,8 +9,9 @@
 // flight the longer for it (measured: 3,900 bridged events/s with the wait, 5,900 without).
 //
 // A crash can lose signatures not yet written. `meta:signed` records the stream position up
-// to which every event's signature is on disk; at the next start, events after it without
-// one are signed again (the same bytes come out).
+// to which every event's signature is on disk (it moves with the signature writes that
+// follow theirs); at the next start, events after it without one are signed again (the same
+// bytes come out).
 
 import type { Logger } from 'pino';
 import type { BatchSigner } from '../crypto/batch-signer.js';
@@ -24,6 +25,7 @@ import { getRoomVersion } from './room-versions.js';
 
 const SIGNED_UP_TO = 'meta:signed';
 
+/** An event waiting for its signature; `done` once the signature is on disk (or failed). */
 interface Entry { pos: number; done: boolean }
 
 export interface EventSigningDeps {
@@ -43,10 +45,15 @@ export class EventSigning {
   private outstanding = 0;
   /** Signature records made in this turn, written together (one write per signer batch). */
   private ops: WriteOp[] = [];
+  /** The entries whose signatures those records are. */
+  private opsEntries: Entry[] = [];
   private writeScheduled = false;
   /** Writes of signature records still on their way. */
   private readonly writes = new Set<Promise<void>>();
-  /** A signature that failed: the mark stays below it, so the next start signs it again. */
+  /**
+   * The lowest position whose signature failed, to be made or written: the mark stays below
+   * it, so the next start signs that event again.
+   */
   private failedAt = Infinity;
 
   constructor(private readonly deps: EventSigningDeps) {}
@@ -63,12 +70,13 @@ export class EventSigning {
     this.deps.signer.sign(event.signedBytes).then((signature) => {
       addSignature(event.pdu, identity, signature);
       this.ops.push(events.putSignaturesOp(stored.event_id, event.pdu.signatures));
+      this.opsEntries.push(entry);
     }, (err: Error) => {
       // The event stays stored unsigned; the next start signs it again.
       this.failedAt = Math.min(this.failedAt, entry.pos);
+      entry.done = true;
       log.error({ err, event_id: stored.event_id }, 'event not signed');
     }).finally(() => {
-      entry.done = true;
       this.outstanding -= 1;
       if (!this.writeScheduled) {
         // After the other answers of the same signer batch, which are queued already.
@@ -78,16 +86,28 @@ export class EventSigning {
     });
   }
 
+  /**
+   * Writes the signatures made in this turn, with the mark as far as earlier signature writes
+   * have reached (these move it with the next write, or at close).
+   */
   private writeSignatures(): void {
     this.writeScheduled = false;
     const ops = this.ops;
+    const entries = this.opsEntries;
     this.ops = [];
+    this.opsEntries = [];
     const upTo = this.advance();
     if (upTo !== undefined && upTo < this.failedAt) {
       ops.push({ type: 'put', key: SIGNED_UP_TO, value: upTo });
     }
     if (ops.length === 0) return;
-    const write = this.deps.db.write(ops).catch((err: Error) => {
+    const write = this.deps.db.write(ops).then(() => {
+      for (const entry of entries) entry.done = true;
+    }, (err: Error) => {
+      for (const entry of entries) {
+        entry.done = true;
+        this.failedAt = Math.min(this.failedAt, entry.pos);
+      }
       this.deps.log.error({ err }, 'event signatures not stored; the next start makes them');
     });
     this.writes.add(write);
