@@ -30,11 +30,15 @@ function walkCapabilities(spec: CapabilitiesSpec, list: unknown, device: Learned
   if (!Array.isArray(list)) return;
   for (const entry of list) {
     if (!isPlainObject(entry)) continue;
-    if (spec.children) walkCapabilities(spec, getPath(entry, spec.children), device, out);
     const property = getPath(entry, spec.property);
     const kindName = getPath(entry, spec.kind);
+    const composite = spec.composite && kindName === spec.composite.kind;
+    if (spec.children && !composite) {
+      walkCapabilities(spec, getPath(entry, spec.children), device, out);
+    }
     if (typeof property !== 'string' || typeof kindName !== 'string') continue;
-    const kind = spec.kinds[kindName];
+    const name = composite ? getPath(entry, spec.composite!.name) : undefined;
+    const kind = composite ? spec.composite!.kinds[String(name)] : spec.kinds[kindName];
     if (!kind) continue;
 
     const unit = scalarAt(entry, spec.unit);
@@ -56,6 +60,8 @@ function walkCapabilities(spec: CapabilitiesSpec, list: unknown, device: Learned
     const off = scalarAt(entry, spec.valueOff);
     if (kind === 'binary' && on !== undefined) cap.valueOn = on;
     if (kind === 'binary' && off !== undefined) cap.valueOff = off;
+    // A property exposed twice (a colour as color_xy and as color_hs) is one capability.
+    if (out.some((c) => c.property === property)) continue;
     learned.capability = cap;
     out.push(cap);
   }

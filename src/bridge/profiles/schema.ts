@@ -75,7 +75,8 @@ const rule: SchemaNode = object({
     description: source,
     capabilities: object({ path: { type: 'string' }, children: str, property: str, kind: str,
       kinds: map, values: str, min: str, max: str, unit: str, valueOn: str, valueOff: str,
-      access: object({ path: str, bit: { type: 'integer', minimum: 1 } }, ['path', 'bit']) },
+      access: object({ path: str, bit: { type: 'integer', minimum: 1 } }, ['path', 'bit']),
+      composite: object({ kind: str, name: str, kinds: map }, ['kind', 'name', 'kinds']) },
     ['path', 'property', 'kind', 'kinds']) }),
   meta: object({ property: str, attribute: str }, ['property', 'attribute']),
   discovery: object({ abbreviations: map, deviceAbbreviations: map, baseTopicKey: str,
@@ -160,9 +161,11 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
       }
     }
   }
+  const isKind = (v: unknown) => ['binary', 'numeric', 'enum', 'text'].includes(v as string);
   problems.push(...checkMap(rule.list?.capabilities?.kinds, `${field}.list.capabilities.kinds`,
-    (v) => ['binary', 'numeric', 'enum', 'text'].includes(v as string),
-    'binary, numeric, enum or text'));
+    isKind, 'binary, numeric, enum or text'));
+  problems.push(...checkMap(rule.list?.capabilities?.composite?.kinds,
+    `${field}.list.capabilities.composite.kinds`, isKind, 'binary, numeric, enum or text'));
   problems.push(...checkMap(rule.discovery?.components, `${field}.discovery.components`,
     (v) => ['binary', 'numeric', 'enum', 'text', 'sensor', 'binary_sensor'].includes(v as string),
     'binary, numeric, enum, text, sensor or binary_sensor'));

@@ -100,6 +100,13 @@ export interface CapabilitiesSpec {
   valueOff?: string;
   /** Only entries whose access field has this bit set can be commanded. */
   access?: { path: string; bit: number };
+  /**
+   * Entries of this kind name (Zigbee2MQTT `composite`) hold the parts of one property
+   * (`color` has `x` and `y`): their children are not walked as properties of their own.
+   * Those whose `name` field is listed under `kinds` are commanded as a whole, with that
+   * kind (color_xy: text, so `!set color #ff8800`).
+   */
+  composite?: { kind: string; name: string; kinds: Record<string, CapabilityKind> };
 }
 
 export interface DeviceListSpec {
