@@ -18,6 +18,8 @@ export interface DeviceInfo {
   /** Properties the device can be commanded to change, with their kind. */
   capabilities?: Array<{ property: string; kind: 'binary' | 'numeric' | 'enum' | 'text';
     values?: string[]; min?: number; max?: number; unit?: string;
+    /** Text only: the form a value must have; `color_hex` is a colour as #rrggbb. */
+    format?: 'color_hex';
     /** Binary only: how the device writes on and off (Zigbee2MQTT value_on/value_off). */
     valueOn?: string | number | boolean; valueOff?: string | number | boolean }>;
 }

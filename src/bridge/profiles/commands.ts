@@ -99,6 +99,13 @@ function typedValue(property: string, text: string, cap: Capability | undefined,
     }
     return { send: match, confirm: match };
   }
+  if (kind === 'text' && cap?.format === 'color_hex') {
+    const hex = /^#?([0-9a-f]{6})$/.exec(lower);
+    if (!hex) {
+      return { error: `bad value for ${property}: expected a colour as #rrggbb, got "${text}"` };
+    }
+    return { send: `#${hex[1]}`, confirm: `#${hex[1]}` };
+  }
   if (kind === 'text') return { send: text, confirm: text };
   const n = lower === '' ? NaN : Number(lower);
   return Number.isFinite(n) ? { send: n, confirm: n } : { send: text, confirm: text };

@@ -56,6 +56,8 @@ function walkCapabilities(spec: CapabilitiesSpec, list: unknown, device: Learned
     if (min !== undefined) cap.min = min;
     if (max !== undefined) cap.max = max;
     if (typeof unit === 'string') cap.unit = unit;
+    const format = composite ? spec.composite!.formats?.[String(name)] : undefined;
+    if (format) cap.format = format;
     const on = scalarAt(entry, spec.valueOn);
     const off = scalarAt(entry, spec.valueOff);
     if (kind === 'binary' && on !== undefined) cap.valueOn = on;

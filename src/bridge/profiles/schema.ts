@@ -76,7 +76,8 @@ const rule: SchemaNode = object({
     capabilities: object({ path: { type: 'string' }, children: str, property: str, kind: str,
       kinds: map, values: str, min: str, max: str, unit: str, valueOn: str, valueOff: str,
       access: object({ path: str, bit: { type: 'integer', minimum: 1 } }, ['path', 'bit']),
-      composite: object({ kind: str, name: str, kinds: map }, ['kind', 'name', 'kinds']) },
+      composite: object({ kind: str, name: str, kinds: map, formats: map },
+        ['kind', 'name', 'kinds']) },
     ['path', 'property', 'kind', 'kinds']) }),
   meta: object({ property: str, attribute: str }, ['property', 'attribute']),
   discovery: object({ abbreviations: map, deviceAbbreviations: map, baseTopicKey: str,
@@ -166,6 +167,8 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
     isKind, 'binary, numeric, enum or text'));
   problems.push(...checkMap(rule.list?.capabilities?.composite?.kinds,
     `${field}.list.capabilities.composite.kinds`, isKind, 'binary, numeric, enum or text'));
+  problems.push(...checkMap(rule.list?.capabilities?.composite?.formats,
+    `${field}.list.capabilities.composite.formats`, (v) => v === 'color_hex', 'color_hex'));
   problems.push(...checkMap(rule.discovery?.components, `${field}.discovery.components`,
     (v) => ['binary', 'numeric', 'enum', 'text', 'sensor', 'binary_sensor'].includes(v as string),
     'binary, numeric, enum, text, sensor or binary_sensor'));

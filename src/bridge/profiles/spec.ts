@@ -106,7 +106,9 @@ export interface CapabilitiesSpec {
    * Those whose `name` field is listed under `kinds` are commanded as a whole, with that
    * kind (color_xy: text, so `!set color #ff8800`).
    */
-  composite?: { kind: string; name: string; kinds: Record<string, CapabilityKind> };
+  composite?: { kind: string; name: string; kinds: Record<string, CapabilityKind>;
+    /** The form of a composite's value by its name (color_xy: color_hex). */
+    formats?: Record<string, 'color_hex'> };
 }
 
 export interface DeviceListSpec {
