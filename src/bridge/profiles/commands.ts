@@ -129,6 +129,12 @@ function publish(spec: CommandsSpec, cmd: CommandSpec, vars: Record<string, stri
   return out;
 }
 
+/** #rrggbb as `{ r, g, b }`. */
+function rgbOf(hex: string): { r: number; g: number; b: number } {
+  const n = (i: number) => parseInt(hex.slice(i, i + 2), 16);
+  return { r: n(1), g: n(3), b: n(5) };
+}
+
 function entityCommand(learned: LearnedProperty, property: string, command: DeviceCommand,
   value: { send: Scalar; confirm: Scalar } | undefined): Built {
   const e = learned.entity!;
@@ -136,8 +142,10 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   if (e.jsonKey !== undefined && (command.kind === 'on' || command.kind === 'off'
     || (command.kind === 'set' && value))) {
     // A JSON-schema light: setting a part (brightness...) also switches it on, as in HA.
-    const body: Record<string, Scalar> = command.kind === 'set'
-      ? (e.jsonKey === 'state' ? { state: value!.send } : { state: 'ON', [e.jsonKey]: value!.send })
+    const part = command.kind === 'set' && e.colorAsRgb ? rgbOf(String(value!.send))
+      : value?.send;
+    const body: Record<string, unknown> = command.kind === 'set'
+      ? (e.jsonKey === 'state' ? { state: value!.send } : { state: 'ON', [e.jsonKey]: part })
       : { state: command.kind === 'on' ? 'ON' : 'OFF' };
     payload = JSON.stringify(body);
   } else if (command.kind === 'on' || command.kind === 'off') {

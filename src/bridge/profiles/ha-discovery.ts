@@ -197,6 +197,12 @@ function lightParts(property: string, config: Config, json: boolean): LightPart[
     parts.push({ key: 'effect', property: `${property}_effect`,
       capability: { property: `${property}_effect`, kind: 'enum', values } });
   }
+  // A JSON-schema light in rgb mode: its colour, read and set as #rrggbb. Answered as sent:
+  // a light may report the colour back normalised (brightest channel at 255).
+  if (json && modes.includes('rgb')) {
+    parts.push({ key: 'color', property: `${property}_color`, unconfirmed: true,
+      capability: { property: `${property}_color`, kind: 'text', format: 'color_hex' } });
+  }
   // Read only: which of its modes the light is in (color_temp, rgb...).
   if (json && modes.length > 0) {
     parts.push({ key: 'color_mode', property: `${property}_color_mode` });
@@ -327,7 +333,10 @@ function readJsonLight(e: Entity, parts: LightPart[], json: unknown,
   }
   for (const part of parts) {
     const value = json[part.key];
-    if (typeof value === 'number' || typeof value === 'string') {
+    if (part.capability?.format === 'color_hex') {
+      const hex = isPlainObject(value) ? rgbHex(value) : undefined;
+      if (hex) readings[part.property] = { value: hex };
+    } else if (typeof value === 'number' || typeof value === 'string') {
       const reading: Reading = { value };
       if (part.capability?.unit && typeof value === 'number') reading.unit = part.capability.unit;
       readings[part.property] = reading;
@@ -335,6 +344,13 @@ function readJsonLight(e: Entity, parts: LightPart[], json: unknown,
   }
   if (Object.keys(readings).length === 0) return 'no light state in the message';
   return readings;
+}
+
+/** `{ r, g, b }` (0 to 255 each) as #rrggbb, or undefined when it is not that. */
+function rgbHex(color: Record<string, unknown>): string | undefined {
+  const channels = [color.r, color.g, color.b];
+  if (!channels.every((c) => typeof c === 'number' && c >= 0 && c <= 255)) return undefined;
+  return '#' + channels.map((c) => Math.round(c as number).toString(16).padStart(2, '0')).join('');
 }
 
 export class HaDiscovery {
@@ -517,6 +533,7 @@ export class HaDiscovery {
       if (jsonLight) e.jsonKey = part.key;
       else if (commandTemplate) e.commandTemplate = commandTemplate;
       if (part.unconfirmed) e.confirms = false;
+      if (part.capability.format === 'color_hex') e.colorAsRgb = true;
     }
     return { deviceId, fresh };
   }

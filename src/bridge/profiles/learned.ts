@@ -14,6 +14,8 @@ export interface EntityCommand {
    * itself for on and off, `brightness`, `color_temp` or `effect` for its parts).
    */
   jsonKey?: string;
+  /** A #rrggbb value is sent as `{ "r": .., "g": .., "b": .. }` (a JSON light's colour). */
+  colorAsRgb?: boolean;
   /** What each value of an enum is sent as (a cover's open, close, stop). */
   payloads?: Record<string, string>;
   /**
