@@ -162,7 +162,8 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   const out: OutgoingPublish = { topic: e.commandTopic, payload, qos: e.qos ?? 0,
     retain: e.retain ?? false };
   if (e.confirms !== false) {
-    const confirm = command.kind === 'set' ? value!.confirm : command.kind === 'on';
+    const confirm = command.kind === 'set'
+      ? e.confirmStates?.[String(value!.send)] ?? value!.confirm : command.kind === 'on';
     out.confirms = { property, value: confirm };
   }
   return out;

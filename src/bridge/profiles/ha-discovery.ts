@@ -71,48 +71,108 @@ interface LightPart {
   unit?: string;
 }
 
-/** Home Assistant's cover states, each with the config key that may rename it. */
-const COVER_STATES = ['open', 'opening', 'closed', 'closing', 'stopped'];
+/**
+ * Components moved by words: a cover opens, closes and stops, a lock locks, unlocks and
+ * (where its config says how) opens. Each command with its payload key and Home Assistant's
+ * default payload (null: only when the config gives one), the state it leads to (a lock's
+ * command is confirmed when the lock reports it; a cover moves for longer than a command
+ * waits, so its commands are answered as sent), and each state with its default word.
+ */
+interface Worded {
+  commands: Array<{ value: string; key: string; fallback: string | null; state?: string }>;
+  states: Array<[state: string, fallback: string]>;
+}
 
-/** A cover's commands: each with its payload key and Home Assistant's default payload. */
-const COVER_COMMANDS: Array<[string, string, string]> = [
-  ['open', 'payload_open', 'OPEN'], ['close', 'payload_close', 'CLOSE'],
-  ['stop', 'payload_stop', 'STOP'],
-];
+const WORDED: Record<string, Worded> = {
+  cover: {
+    commands: [{ value: 'open', key: 'payload_open', fallback: 'OPEN' },
+      { value: 'close', key: 'payload_close', fallback: 'CLOSE' },
+      { value: 'stop', key: 'payload_stop', fallback: 'STOP' }],
+    states: [['open', 'open'], ['opening', 'opening'], ['closed', 'closed'],
+      ['closing', 'closing'], ['stopped', 'stopped']],
+  },
+  lock: {
+    commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
+      { value: 'unlock', key: 'payload_unlock', fallback: 'UNLOCK', state: 'unlocked' },
+      { value: 'open', key: 'payload_open', fallback: null, state: 'open' }],
+    states: [['locked', 'LOCKED'], ['unlocked', 'UNLOCKED'], ['locking', 'LOCKING'],
+      ['unlocking', 'UNLOCKING'], ['jammed', 'JAMMED'], ['open', 'OPEN'], ['opening', 'OPENING']],
+  },
+};
 
 /**
- * A cover's position, when its config has a position topic or a set-position topic: a
- * number from position_closed (default 0) to position_open (default 100).
+ * A worded component's commands, as an enum and the payloads it is sent as; a command is
+ * left out when the config sets its payload to null (a cover that cannot stop).
+ */
+function wordedCommands(words: Worded, property: string, config: Config): {
+  capability: Capability; payloads: Record<string, string>; states: Record<string, string>;
+} {
+  const payloads: Record<string, string> = {};
+  const states: Record<string, string> = {};
+  for (const { value, key, fallback, state } of words.commands) {
+    const payload = config[key] === null ? undefined : str(config[key]) ?? fallback;
+    if (payload === undefined || payload === null) continue;
+    payloads[value] = payload;
+    if (state) states[value] = state;
+  }
+  return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads,
+    states };
+}
+
+/** A worded component's words for its states (state_open...) to the standard ones. */
+function wordedStates(words: Worded, config: Config): Map<string, string> {
+  return new Map(words.states.map(([state, fallback]) =>
+    [str(config[`state_${state}`]) ?? fallback, state]));
+}
+
+/**
+ * A cover's position and tilt, each when its config has topics for it: numbers from
+ * position_closed (default 0) to position_open (default 100), and from tilt_min (0) to
+ * tilt_max (100).
  */
 function coverParts(property: string, config: Config): LightPart[] {
-  if (typeof config.position_topic !== 'string'
-    && typeof config.set_position_topic !== 'string') return [];
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
-  const [closed, open] = [num('position_closed', 0), num('position_open', 100)];
-  return [{ key: 'position', property: `${property}_position`, unconfirmed: true,
-    capability: { property: `${property}_position`, kind: 'numeric',
-      min: Math.min(closed, open), max: Math.max(closed, open), unit: '%' },
-    keys: { stateTopic: 'position_topic', template: 'position_template',
-      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' } }];
+  const part = (key: string, low: number, high: number, keys: LightPart['keys']): LightPart =>
+    ({ key, property: `${property}_${key}`, unconfirmed: true, keys,
+      capability: { property: `${property}_${key}`, kind: 'numeric', min: Math.min(low, high),
+        max: Math.max(low, high) } });
+  const position = part('position', num('position_closed', 0), num('position_open', 100),
+    { stateTopic: 'position_topic', template: 'position_template',
+      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' });
+  position.capability!.unit = '%';
+  const parts = [
+    position,
+    part('tilt', num('tilt_min', 0), num('tilt_max', 100),
+      { stateTopic: 'tilt_status_topic', template: 'tilt_status_template',
+        commandTopic: 'tilt_command_topic', commandTemplate: 'tilt_command_template' }),
+  ];
+  return parts.filter((p) => typeof config[p.keys!.stateTopic] === 'string'
+    || typeof config[p.keys!.commandTopic] === 'string');
 }
 
 /**
- * A cover's open, close and stop, as an enum and the payloads it is sent as; stop is left
- * out when the config sets payload_stop to null (a cover that cannot stop).
+ * A fan's speed (in the device's own range, speed_range_min to speed_range_max, which Home
+ * Assistant maps to a percentage) and preset mode (one of preset_modes), each when its
+ * config has topics for it.
  */
-function coverCommands(property: string, config: Config):
-  { capability: Capability; payloads: Record<string, string> } {
-  const payloads: Record<string, string> = {};
-  for (const [value, key, fallback] of COVER_COMMANDS) {
-    if (config[key] === null) continue;
-    payloads[value] = str(config[key]) ?? fallback;
-  }
-  return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads };
-}
-
-/** A cover's words for its states (state_open...) to the standard ones. */
-function coverStates(config: Config): Map<string, string> {
-  return new Map(COVER_STATES.map((state) => [str(config[`state_${state}`]) ?? state, state]));
+function fanParts(property: string, config: Config): LightPart[] {
+  const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
+  const parts: LightPart[] = [
+    { key: 'speed', property: `${property}_speed`,
+      capability: { property: `${property}_speed`, kind: 'numeric',
+        min: num('speed_range_min', 1), max: num('speed_range_max', 100) },
+      keys: { stateTopic: 'percentage_state_topic', template: 'percentage_value_template',
+        commandTopic: 'percentage_command_topic',
+        commandTemplate: 'percentage_command_template' } },
+    { key: 'preset_mode', property: `${property}_preset_mode`,
+      capability: { property: `${property}_preset_mode`, kind: 'enum',
+        values: Array.isArray(config.preset_modes) ? config.preset_modes.map(String) : [] },
+      keys: { stateTopic: 'preset_mode_state_topic', template: 'preset_mode_value_template',
+        commandTopic: 'preset_mode_command_topic',
+        commandTemplate: 'preset_mode_command_template' } },
+  ];
+  return parts.filter((p) => typeof config[p.keys!.stateTopic] === 'string'
+    || typeof config[p.keys!.commandTopic] === 'string');
 }
 
 /** Home Assistant's defaults for a thermostat: its setpoint range and its modes. */
@@ -472,8 +532,10 @@ export class HaDiscovery {
       || config.availability_mode === 'any' ? config.availability_mode : 'latest';
     const parts = component === 'light' ? lightParts(property, config, jsonLight)
       : component === 'cover' ? coverParts(property, config)
-        : component === 'climate' ? climateParts(property, config) : [];
-    if (component === 'cover') entity.states = coverStates(config);
+        : component === 'climate' ? climateParts(property, config)
+          : component === 'fan' ? fanParts(property, config) : [];
+    const words = WORDED[component];
+    if (words) entity.states = wordedStates(words, config);
     if (jsonLight) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
@@ -497,16 +559,18 @@ export class HaDiscovery {
     const learned = (device.properties[property] ??= {});
     if (entity.unit) learned.unit = entity.unit;
     if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
-    const cover = component === 'cover' ? coverCommands(property, config) : undefined;
-    const capability = cover?.capability ?? capabilityOf(property, kind, jsonLight ? {} : config);
+    const worded = words ? wordedCommands(words, property, config) : undefined;
+    const capability = worded?.capability
+      ?? capabilityOf(property, kind, jsonLight ? {} : config);
     const commandTopic = str(config.command_topic);
     if (capability && commandTopic) {
       learned.capability = capability;
       const e = learned.entity = command({ commandTopic });
       if (jsonLight) e.jsonKey = 'state';
-      if (cover) {
-        e.payloads = cover.payloads;
-        e.confirms = false;
+      if (worded) {
+        e.payloads = worded.payloads;
+        if (Object.keys(worded.states).length > 0) e.confirmStates = worded.states;
+        else e.confirms = false;
       }
       if (capability.kind === 'binary') {
         e.payloadOn = String(capability.valueOn);
@@ -556,7 +620,9 @@ export class HaDiscovery {
       const deviceClass = str(config.device_class);
       if (deviceClass) entity.deviceClass = deviceClass;
     }
-    const template = jsonLight ? undefined : str(config[keys.template]);
+    // A default-schema light names its state's template state_value_template.
+    const template = jsonLight ? undefined
+      : str(config[keys.template]) ?? (part ? undefined : str(config.state_value_template));
     if (template) {
       try { entity.template = compileTemplate(template); } catch (err) {
         entity.templateError = (err as Error).message;

@@ -18,6 +18,8 @@ export interface EntityCommand {
   colorAsRgb?: boolean;
   /** What each value of an enum is sent as (a cover's open, close, stop). */
   payloads?: Record<string, string>;
+  /** The state that confirms each value of an enum (a lock's lock: locked). */
+  confirmStates?: Record<string, string>;
   /**
    * Whether the property's next reading confirms a command (a cover moves for longer than a
    * command waits, so its commands are answered as sent).
