@@ -5,7 +5,7 @@ import {
 } from './learned.js';
 import type { Profile } from './profile.js';
 import type { CommandSpec, CommandsSpec, Scalar } from './spec.js';
-import { compileTemplate } from './template-eval.js';
+import { compileTemplate, type Scope } from './template-eval.js';
 import { renderTemplate } from './topic-pattern.js';
 
 /**
@@ -151,10 +151,17 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   } else if (command.kind === 'on' || command.kind === 'off') {
     payload = (command.kind === 'on' ? e.payloadOn : e.payloadOff) ?? command.kind.toUpperCase();
   } else if (command.kind === 'set' && value) {
-    payload = e.payloads?.[String(value.send)] ?? String(value.send);
+    // A percentage the device writes in a range of its own: `value` is the device's number,
+    // the percentage goes by its own name (Home Assistant's position, tilt_position).
+    const percent = e.range && typeof value.send === 'number' ? value.send : undefined;
+    const sent = percent !== undefined && e.range
+      ? Math.round(e.range.closed + (percent / 100) * (e.range.open - e.range.closed))
+      : value.send;
+    payload = e.payloads?.[String(sent)] ?? String(sent);
     if (e.commandTemplate) {
-      const position = typeof value.send === 'number' ? value.send : undefined;
-      payload = String(compileTemplate(e.commandTemplate).render({ value: payload, position }));
+      const scope: Scope = { value: payload };
+      if (percent !== undefined) scope.names = { [e.range!.variable]: percent };
+      payload = String(compileTemplate(e.commandTemplate).render(scope));
     }
   } else {
     return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };

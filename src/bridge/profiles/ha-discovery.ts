@@ -43,6 +43,8 @@ interface Entity {
   stateOff: string;
   /** A cover's own words for its states, to the standard ones (open, closing...). */
   states?: Map<string, string>;
+  /** Its numbers are read as a percentage of this range. */
+  range?: PercentRange;
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
@@ -69,6 +71,8 @@ interface LightPart {
   /** How a part without a capability (read only) is read, and its unit. */
   kind?: string;
   unit?: string;
+  /** A percentage the device writes in a range of its own (a cover's position and tilt). */
+  range?: PercentRange;
 }
 
 /**
@@ -126,25 +130,25 @@ function wordedStates(words: Worded, config: Config): Map<string, string> {
 }
 
 /**
- * A cover's position and tilt, each when its config has topics for it: numbers from
- * position_closed (default 0) to position_open (default 100), and from tilt_min (0) to
- * tilt_max (100).
+ * A cover's position and tilt, each when its config has topics for it: percentages, as Home
+ * Assistant shows them, that the device writes from position_closed (default 0) to
+ * position_open (default 100), and from tilt_min (0) to tilt_max (100).
  */
 function coverParts(property: string, config: Config): LightPart[] {
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
-  const part = (key: string, low: number, high: number, keys: LightPart['keys']): LightPart =>
-    ({ key, property: `${property}_${key}`, unconfirmed: true, keys,
-      capability: { property: `${property}_${key}`, kind: 'numeric', min: Math.min(low, high),
-        max: Math.max(low, high) } });
-  const position = part('position', num('position_closed', 0), num('position_open', 100),
-    { stateTopic: 'position_topic', template: 'position_template',
-      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' });
-  position.capability!.unit = '%';
+  const part = (key: string, range: PercentRange, keys: LightPart['keys']): LightPart =>
+    ({ key, property: `${property}_${key}`, unconfirmed: true, keys, range,
+      capability: { property: `${property}_${key}`, kind: 'numeric', min: 0, max: 100,
+        unit: '%' } });
   const parts = [
-    position,
-    part('tilt', num('tilt_min', 0), num('tilt_max', 100),
-      { stateTopic: 'tilt_status_topic', template: 'tilt_status_template',
-        commandTopic: 'tilt_command_topic', commandTemplate: 'tilt_command_template' }),
+    part('position', { closed: num('position_closed', 0), open: num('position_open', 100),
+      variable: 'position' },
+    { stateTopic: 'position_topic', template: 'position_template',
+      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' }),
+    part('tilt', { closed: num('tilt_min', 0), open: num('tilt_max', 100),
+      variable: 'tilt_position' },
+    { stateTopic: 'tilt_status_topic', template: 'tilt_status_template',
+      commandTopic: 'tilt_command_topic', commandTemplate: 'tilt_command_template' }),
   ];
   return parts.filter((p) => typeof config[p.keys!.stateTopic] === 'string'
     || typeof config[p.keys!.commandTopic] === 'string');
@@ -175,7 +179,7 @@ function fanParts(property: string, config: Config): LightPart[] {
     || typeof config[p.keys!.commandTopic] === 'string');
 }
 
-/** Home Assistant's defaults for a thermostat: its setpoint range and its modes. */
+/** Home Assistant's defaults for a thermostat: its setpoint range (°C) and its modes. */
 const MIN_TEMP = 7;
 const MAX_TEMP = 35;
 const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
@@ -186,8 +190,10 @@ const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
  * (one of modes) read and set, each on the topics its config names.
  */
 function climateParts(property: string, config: Config): LightPart[] {
-  const unit = config.temperature_unit === 'F' ? '°F' : '°C';
+  const fahrenheit = config.temperature_unit === 'F';
+  const unit = fahrenheit ? '°F' : '°C';
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
+  const degrees = (celsius: number) => (fahrenheit ? celsius * 9 / 5 + 32 : celsius);
   const keys = (state: string, template: string, command: string) => ({ stateTopic: state,
     template, commandTopic: `${command}_command_topic`,
     commandTemplate: `${command}_command_template` });
@@ -196,7 +202,8 @@ function climateParts(property: string, config: Config): LightPart[] {
       unit, keys: keys('current_temperature_topic', 'current_temperature_template', '-') },
     { key: 'temperature', property: `${property}_temperature`, unit,
       capability: { property: `${property}_temperature`, kind: 'numeric',
-        min: num('min_temp', MIN_TEMP), max: num('max_temp', MAX_TEMP), unit },
+        min: num('min_temp', degrees(MIN_TEMP)), max: num('max_temp', degrees(MAX_TEMP)),
+        unit },
       keys: keys('temperature_state_topic', 'temperature_state_template', 'temperature') },
     { key: 'mode', property: `${property}_mode`,
       capability: { property: `${property}_mode`, kind: 'enum',
@@ -208,6 +215,19 @@ function climateParts(property: string, config: Config): LightPart[] {
   // Only what the config has topics for.
   return parts.filter((p) => typeof config[p.keys!.stateTopic] === 'string'
     || typeof config[p.keys!.commandTopic] === 'string');
+}
+
+/**
+ * A device's own number for a percentage and back: `closed` is 0 %, `open` 100 % (either
+ * may be the larger); `variable` names the percentage for command templates.
+ */
+export interface PercentRange { closed: number; open: number; variable: string }
+
+/** The percentage (0 to 100, whole) a device's number stands for. */
+function percentOf(n: number, range: PercentRange): number {
+  const span = range.open - range.closed;
+  const percent = span === 0 ? 0 : ((n - range.closed) / span) * 100;
+  return Math.round(Math.min(100, Math.max(0, percent)));
 }
 
 function partKeys(part: LightPart): NonNullable<LightPart['keys']> {
@@ -597,6 +617,7 @@ export class HaDiscovery {
       if (jsonLight) e.jsonKey = part.key;
       else if (commandTemplate) e.commandTemplate = commandTemplate;
       if (part.unconfirmed) e.confirms = false;
+      if (part.range) e.range = part.range;
       if (part.capability.format === 'color_hex') e.colorAsRgb = true;
     }
     return { deviceId, fresh };
@@ -641,6 +662,7 @@ export class HaDiscovery {
       part.kind ?? part.capability?.kind ?? 'text', config, false, part);
     const unit = part.unit ?? part.capability?.unit;
     if (unit) entity.unit = unit;
+    if (part.range) entity.range = part.range;
     return entity;
   }
 
@@ -788,11 +810,14 @@ export class HaDiscovery {
       return state === undefined ? `unexpected state ${JSON.stringify(s)} (expected one of ` +
         `${[...e.states.keys()].join(', ')})` : reading(state);
     }
-    if (typeof s === 'number' || typeof s === 'boolean') return reading(s);
+    if (typeof s === 'number' || typeof s === 'boolean') {
+      return reading(typeof s === 'number' && e.range ? percentOf(s, e.range) : s);
+    }
     const n = s === '' ? NaN : Number(s);
     if (e.kind === 'numeric' && !Number.isFinite(n)) {
       return `expected a number, got ${JSON.stringify(s)}`;
     }
+    if (e.range && Number.isFinite(n)) return reading(percentOf(n, e.range));
     if (e.kind !== 'enum' && e.kind !== 'text' && Number.isFinite(n)) return reading(n);
     return reading(typeof s === 'string' ? s : JSON.stringify(s));
   }

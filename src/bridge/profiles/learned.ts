@@ -14,6 +14,11 @@ export interface EntityCommand {
    * itself for on and off, `brightness`, `color_temp` or `effect` for its parts).
    */
   jsonKey?: string;
+  /**
+   * A percentage sent as the device's own number in this range (a cover's position: 0 % is
+   * `closed`, 100 % `open`); command templates get the percentage as `variable`.
+   */
+  range?: { closed: number; open: number; variable: string };
   /** A #rrggbb value is sent as `{ "r": .., "g": .., "b": .. }` (a JSON light's colour). */
   colorAsRgb?: boolean;
   /** What each value of an enum is sent as (a cover's open, close, stop). */

@@ -32,8 +32,11 @@ const TOKEN = new RegExp([
 ].join('|'), 'y');
 const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'string', 'trim',
   'default', 'd']);
-/** `position` is what a cover's set_position_template is given (the same as `value`). */
-const NAMES = new Set(['value', 'value_json', 'position']);
+/**
+ * `position` and `tilt_position` are what a cover's set_position_template and
+ * tilt_command_template are given beside `value`: the percentage (see Scope.names).
+ */
+const NAMES = new Set(['value', 'value_json', 'position', 'tilt_position']);
 
 function tokenize(src: string): string[] {
   const tokens: string[] = [];
@@ -173,7 +176,12 @@ class Parser {
   }
 }
 
-export interface Scope { value: string; value_json?: unknown; position?: number }
+export interface Scope {
+  value: string;
+  value_json?: unknown;
+  /** Further names a template may use where they are given (position, tilt_position). */
+  names?: Record<string, unknown>;
+}
 
 function toNumber(v: unknown, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -229,8 +237,8 @@ function arithmetic(op: string, a: unknown, b: unknown): unknown {
 function evaluate(node: Node, scope: Scope): unknown {
   switch (node.t) {
     case 'lit': return node.v;
-    case 'name': return node.n === 'value_json' ? scope.value_json
-      : node.n === 'position' ? scope.position ?? scope.value : scope.value;
+    case 'name': return node.n === 'value' ? scope.value
+      : node.n === 'value_json' ? scope.value_json : scope.names?.[node.n];
     case 'get': {
       const o = evaluate(node.o, scope);
       const k = evaluate(node.k, scope);
