@@ -76,8 +76,9 @@ interface LightPart {
 }
 
 /**
- * Components moved by words: a cover opens, closes and stops, a lock locks, unlocks and
- * (where its config says how) opens. Each command with its payload key and Home Assistant's
+ * Components moved by words: a cover or a valve opens, closes and stops (a valve only where
+ * its config says how), a button is pressed, a lock locks, unlocks and (where its config
+ * says how) opens. Each command with its payload key and Home Assistant's
  * default payload (null: only when the config gives one), the state it leads to (a lock's
  * command is confirmed when the lock reports it; a cover moves for longer than a command
  * waits, so its commands are answered as sent), and each state with its default word.
@@ -94,6 +95,17 @@ const WORDED: Record<string, Worded> = {
       { value: 'stop', key: 'payload_stop', fallback: 'STOP' }],
     states: [['open', 'open'], ['opening', 'opening'], ['closed', 'closed'],
       ['closing', 'closing'], ['stopped', 'stopped']],
+  },
+  valve: {
+    commands: [{ value: 'open', key: 'payload_open', fallback: 'OPEN' },
+      { value: 'close', key: 'payload_close', fallback: 'CLOSE' },
+      { value: 'stop', key: 'payload_stop', fallback: null }],
+    states: [['open', 'open'], ['opening', 'opening'], ['closed', 'closed'],
+      ['closing', 'closing']],
+  },
+  button: {
+    commands: [{ value: 'press', key: 'payload_press', fallback: 'PRESS' }],
+    states: [],
   },
   lock: {
     commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
