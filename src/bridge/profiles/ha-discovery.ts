@@ -30,7 +30,7 @@ interface Entity {
    * A light of the JSON schema: its state topic carries one object (`state`, `brightness`,
    * `color_temp`...), each key read as a property of its own.
    */
-  jsonParts?: LightPart[];
+  jsonParts?: Part[];
   /**
    * A light of the default schema: brightness, colour temperature and effect have topics of
    * their own, each read (and commanded) as an entity of its own.
@@ -41,7 +41,7 @@ interface Entity {
   templateError?: string;
   stateOn: string;
   stateOff: string;
-  /** A cover's own words for its states, to the standard ones (open, closing...). */
+  /** A cover's or lock's own words for its states, to the standard ones (open, locked...). */
   states?: Map<string, string>;
   /** Its numbers are read as a percentage of this range. */
   range?: PercentRange;
@@ -57,11 +57,12 @@ interface Entity {
 type Config = Record<string, unknown>;
 
 /**
- * A light's attribute beside on/off, or a cover's position: its JSON key (and topic prefix),
- * and how it is set. Its config keys are `<key>_state_topic`, `<key>_value_template`,
- * `<key>_command_topic` and `<key>_command_template` unless `keys` names others.
+ * A property an entity has beside its own state: a light's brightness, a cover's position, a
+ * fan's speed, a thermostat's setpoint... Its JSON key (and topic prefix), and how it is set.
+ * Its config keys are `<key>_state_topic`, `<key>_value_template`, `<key>_command_topic` and
+ * `<key>_command_template` unless `keys` names others.
  */
-interface LightPart {
+interface Part {
   key: string;
   property: string;
   capability?: Capability;
@@ -78,10 +79,10 @@ interface LightPart {
 /**
  * Components moved by words: a cover or a valve opens, closes and stops (a valve only where
  * its config says how), a button is pressed, a lock locks, unlocks and (where its config
- * says how) opens. Each command with its payload key and Home Assistant's
- * default payload (null: only when the config gives one), the state it leads to (a lock's
- * command is confirmed when the lock reports it; a cover moves for longer than a command
- * waits, so its commands are answered as sent), and each state with its default word.
+ * says how) opens. Each command with its payload key and Home Assistant's default payload
+ * (null: only when the config gives one) and the state it leads to (a lock's command is
+ * confirmed when the lock reports it; a cover moves for longer than a command waits, so its
+ * commands are answered as sent); each state with its default word.
  */
 interface Worded {
   commands: Array<{ value: string; key: string; fallback: string | null; state?: string }>;
@@ -146,9 +147,9 @@ function wordedStates(words: Worded, config: Config): Map<string, string> {
  * Assistant shows them, that the device writes from position_closed (default 0) to
  * position_open (default 100), and from tilt_min (0) to tilt_max (100).
  */
-function coverParts(property: string, config: Config): LightPart[] {
+function coverParts(property: string, config: Config): Part[] {
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
-  const part = (key: string, range: PercentRange, keys: LightPart['keys']): LightPart =>
+  const part = (key: string, range: PercentRange, keys: Part['keys']): Part =>
     ({ key, property: `${property}_${key}`, unconfirmed: true, keys, range,
       capability: { property: `${property}_${key}`, kind: 'numeric', min: 0, max: 100,
         unit: '%' } });
@@ -171,9 +172,9 @@ function coverParts(property: string, config: Config): LightPart[] {
  * Assistant maps to a percentage) and preset mode (one of preset_modes), each when its
  * config has topics for it.
  */
-function fanParts(property: string, config: Config): LightPart[] {
+function fanParts(property: string, config: Config): Part[] {
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
-  const parts: LightPart[] = [
+  const parts: Part[] = [
     { key: 'speed', property: `${property}_speed`,
       capability: { property: `${property}_speed`, kind: 'numeric',
         min: num('speed_range_min', 1), max: num('speed_range_max', 100) },
@@ -201,7 +202,7 @@ const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
  * `<p>_action` read, `<p>_temperature` (the setpoint, min_temp to max_temp) and `<p>_mode`
  * (one of modes) read and set, each on the topics its config names.
  */
-function climateParts(property: string, config: Config): LightPart[] {
+function climateParts(property: string, config: Config): Part[] {
   const fahrenheit = config.temperature_unit === 'F';
   const unit = fahrenheit ? '°F' : '°C';
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? config[k] : d);
@@ -209,7 +210,7 @@ function climateParts(property: string, config: Config): LightPart[] {
   const keys = (state: string, template: string, command: string) => ({ stateTopic: state,
     template, commandTopic: `${command}_command_topic`,
     commandTemplate: `${command}_command_template` });
-  const parts: LightPart[] = [
+  const parts: Part[] = [
     { key: 'current_temperature', property: `${property}_current_temperature`, kind: 'sensor',
       unit, keys: keys('current_temperature_topic', 'current_temperature_template', '-') },
     { key: 'temperature', property: `${property}_temperature`, unit,
@@ -242,7 +243,7 @@ function percentOf(n: number, range: PercentRange): number {
   return Math.round(Math.min(100, Math.max(0, percent)));
 }
 
-function partKeys(part: LightPart): NonNullable<LightPart['keys']> {
+function partKeys(part: Part): NonNullable<Part['keys']> {
   return part.keys ?? { stateTopic: `${part.key}_state_topic`,
     template: `${part.key}_value_template`, commandTopic: `${part.key}_command_topic`,
     commandTemplate: `${part.key}_command_template` };
@@ -261,14 +262,14 @@ const MAX_KELVIN = 6535;
  * effect (one of effect_list). Colour itself (rgb, xy, hs) is not read or set. The default
  * schema declares each by its topics, the JSON schema by flags and supported_color_modes.
  */
-function lightParts(property: string, config: Config, json: boolean): LightPart[] {
+function lightParts(property: string, config: Config, json: boolean): Part[] {
   const modes = Array.isArray(config.supported_color_modes)
     ? config.supported_color_modes.map(String) : [];
   const has = (key: string, modeImplies: (mode: string) => boolean) => json
     ? config[key] === true || modes.some(modeImplies)
     : typeof config[`${key}_state_topic`] === 'string'
       || typeof config[`${key}_command_topic`] === 'string';
-  const parts: LightPart[] = [];
+  const parts: Part[] = [];
   if (has('brightness', (m) => m !== 'onoff')) {
     const max = typeof config.brightness_scale === 'number' ? config.brightness_scale
       : BRIGHTNESS_SCALE;
@@ -413,7 +414,7 @@ type Readings = Record<string, Reading>;
  * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
  * the light's property, each part the config declared under its own.
  */
-function readJsonLight(e: Entity, parts: LightPart[], json: unknown,
+function readJsonLight(e: Entity, parts: Part[], json: unknown,
   jsonError: string | undefined): Readings | string {
   if (jsonError) return jsonError;
   if (!isPlainObject(json)) return 'a JSON-schema light reports a JSON object';
@@ -442,7 +443,8 @@ function readJsonLight(e: Entity, parts: LightPart[], json: unknown,
 function rgbHex(color: Record<string, unknown>): string | undefined {
   const channels = [color.r, color.g, color.b];
   if (!channels.every((c) => typeof c === 'number' && c >= 0 && c <= 255)) return undefined;
-  return '#' + channels.map((c) => Math.round(c as number).toString(16).padStart(2, '0')).join('');
+  const hex = (c: unknown) => Math.round(c as number).toString(16).padStart(2, '0');
+  return '#' + channels.map(hex).join('');
 }
 
 export class HaDiscovery {
@@ -637,7 +639,7 @@ export class HaDiscovery {
 
   /** An entity's reading side from its config: state topic, template, unit, on/off. */
   private entityOf(deviceId: string, property: string, kind: string, config: Config,
-    jsonLight = false, part?: LightPart): Entity {
+    jsonLight = false, part?: Part): Entity {
     const entity: Entity = {
       deviceId, property, kind,
       stateOn: jsonLight ? 'ON' : str(config.state_on) ?? str(config.payload_on) ?? 'ON',
@@ -669,7 +671,7 @@ export class HaDiscovery {
    * state topic through its own template (`brightness_state_topic`,
    * `brightness_value_template`...). It shares its light's availability.
    */
-  private partEntity(deviceId: string, part: LightPart, config: Config): Entity {
+  private partEntity(deviceId: string, part: Part, config: Config): Entity {
     const entity = this.entityOf(deviceId, part.property,
       part.kind ?? part.capability?.kind ?? 'text', config, false, part);
     const unit = part.unit ?? part.capability?.unit;
