@@ -145,8 +145,8 @@ export class Commands {
   }
 
   private help(device: Device): string {
-    const caps = device.meta.capabilities?.map((c) => c.property) ?? [];
-    const settable = caps.length > 0 ? `\nSettable properties: ${caps.join(', ')}.` : '';
+    const caps = device.meta.capabilities?.map(describeCapability) ?? [];
+    const settable = caps.length > 0 ? `\nSettable properties: ${caps.join('; ')}.` : '';
     return `Commands for ${device.friendlyName}:\n${HELP.join('\n')}\n` +
       `Commands that reach the device need power level ${this.settings.powerLevel}.${settable}`;
   }
@@ -177,4 +177,17 @@ export class Commands {
       [COMMAND_KEY]: { status },
     });
   }
+}
+
+type Capability = NonNullable<Device['meta']['capabilities']>[number];
+
+/** A settable property and what it takes: "brightness (0 to 254)", "lock (lock, unlock)". */
+function describeCapability(cap: Capability): string {
+  const unit = cap.unit ? ` ${cap.unit}` : '';
+  const takes = cap.kind === 'binary' ? 'on or off'
+    : cap.kind === 'enum' && cap.values?.length ? cap.values.join(', ')
+      : cap.kind === 'numeric' && cap.min !== undefined && cap.max !== undefined
+        ? `${cap.min} to ${cap.max}${unit}`
+        : cap.format === 'color_hex' ? '#rrggbb' : undefined;
+  return takes ? `${cap.property} (${takes})` : cap.property;
 }

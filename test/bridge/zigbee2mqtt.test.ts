@@ -107,7 +107,8 @@ t.test('chat commands become Zigbee2MQTT publishes and are confirmed by the devi
     const status = await say(b, room, '!status');
     t.match((await replyTo(b, room, status)).content.body, /kitchen_bulb \(LED1545G12 by IKEA\)/);
     const help = await say(b, room, '!help');
-    t.match((await replyTo(b, room, help)).content.body, /Settable properties: state, brightness/);
+    t.match((await replyTo(b, room, help)).content.body,
+      /Settable properties: state \(on or off\); brightness \(0 to 254\)\./);
   });
 
 t.test('commands need the power level; !publish needs an admin', async (t) => {
