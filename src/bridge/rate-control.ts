@@ -12,14 +12,25 @@ export const DEFAULT_RATE: RateSettings = {
 export class RatePolicy {
   private readonly cache = new Map<string, RateSettings>();
 
+  /**
+   * `events`: per profile, the properties that report events rather than state (a button's
+   * `action`); on-change does not apply to them unless an override says so.
+   */
   constructor(private readonly defaults: RateSettings,
-    private readonly overrides: readonly RateOverride[] = []) {}
+    private readonly overrides: readonly RateOverride[] = [],
+    private readonly events: ReadonlyMap<string, ReadonlySet<string>> = new Map()) {}
+
+  /** Whether the property reports events (each report counts, an empty one is none). */
+  isEvent(profile: string, property: string): boolean {
+    return this.events.get(profile)?.has(property) ?? false;
+  }
 
   settings(profile: string, property?: string): RateSettings {
     const cacheKey = `${profile}\u0000${property ?? ''}`;
     let s = this.cache.get(cacheKey);
     if (s) return s;
     s = { ...this.defaults };
+    if (property !== undefined && this.isEvent(profile, property)) s.on_change_only = false;
     const rank = (o: RateOverride) => (o.property ? 2 : 0) + (o.profile ? 1 : 0);
     const applicable = this.overrides
       .filter((o) => (!o.profile || o.profile === profile)
@@ -52,7 +63,8 @@ function same(a: Reading['value'], b: Reading['value'], deadband: number): boole
 }
 
 /**
- * Rate control for one device. Each property passes on change only (beyond a deadband) and
+ * Rate control for one device. Each property passes on change only (beyond a deadband; an
+ * event property, such as a button's action, on every report that is not empty) and
  * at most once per minimum interval; the device as a whole sends at most
  * max_events_per_second events (a token bucket that allows bursts of that size). A reading
  * held back waits for its turn; a newer value of the same property replaces it and the older
@@ -85,7 +97,8 @@ export class DeviceRate {
         this.coalesced++;
       }
       const last = this.last.get(property);
-      if (s.on_change_only && last && same(last.value, reading.value, s.deadband)) {
+      if ((s.on_change_only && last && same(last.value, reading.value, s.deadband))
+        || (reading.value === '' && this.policy.isEvent(this.profile, property))) {
         this.dropped++;
         continue;
       }

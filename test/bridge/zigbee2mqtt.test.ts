@@ -200,3 +200,29 @@ t.test('friendly names with slashes, as Zigbee2MQTT allows for grouping', async 
   await publish(z2m, 'zigbee2mqtt/ground/kitchen/lamp', { state: 'ON', linkquality: 80 });
   t.equal((await replyTo(b, lamp, on)).content.body, 'Done: state on.');
 });
+
+t.test('a button pressed twice the same way is two events; an empty action is none', async (t) => {
+  const b = await startBridgeServer(t);
+  const z2m = await device(t, b.url);
+  const remote = 'device_zigbee2mqtt_0x00158d0004c4d5e6';
+  await publish(z2m, 'zigbee2mqtt/bridge/devices', [{ ieee_address: '0x00158d0004c4d5e6',
+    type: 'EndDevice', friendly_name: 'hall_remote', definition: { model: 'WXKG01LM',
+      vendor: 'Aqara', description: 'Wireless mini switch', exposes: [
+        { type: 'enum', name: 'action', property: 'action', access: 1,
+          values: ['single', 'double', 'triple', 'quadruple', 'hold', 'release'] },
+        { type: 'numeric', name: 'battery', property: 'battery', access: 1, unit: '%' },
+      ] } }], { retain: true });
+  const room = await waitRoom(b, remote);
+  await join(b, room);
+  // QoS 1: each publish resolves once its reading is stored (or deliberately not sent).
+  await publish(z2m, 'zigbee2mqtt/hall_remote', { action: 'single', battery: 90 });
+  await publish(z2m, 'zigbee2mqtt/hall_remote', { action: '', battery: 90 });
+  await publish(z2m, 'zigbee2mqtt/hall_remote', { action: 'single', battery: 90 });
+  await publish(z2m, 'zigbee2mqtt/hall_remote', { battery: 90 });
+  const actions = (await readingsIn(b, room))
+    .map((e) => e.content['org.switchboard.readings']?.action?.value);
+  t.same(actions.filter((a) => a !== undefined), ['single', 'single'],
+    'both presses arrive; the empty action and the unchanged battery do not');
+  t.same(b.server.bridge!.registry.find('zigbee2mqtt', '0x00158d0004c4d5e6')!.counters,
+    { coalesced: 0, dropped: 4 }, 'dropped: the empty action and three unchanged batteries');
+});

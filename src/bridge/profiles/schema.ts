@@ -93,6 +93,7 @@ const profileSchema: SchemaNode = object({
   name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'a lowercase name' },
   description: { type: 'string' },
   maxPayloadBytes: { type: 'integer', minimum: 1, description: 'a positive byte count' },
+  events: { type: 'array', items: str, description: 'a list of property names' },
   rules: { type: 'array', items: rule, description: 'a list of rules' },
   configRule: { type: 'object' },
   commands,

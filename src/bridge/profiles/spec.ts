@@ -236,6 +236,11 @@ export interface ProfileSpec {
   name: string;
   description?: string;
   maxPayloadBytes?: number;
+  /**
+   * Properties that report events, not state (Zigbee2MQTT's `action`): a report that repeats
+   * the last one is a new event and goes out, and an empty one is no event at all.
+   */
+  events?: string[];
   rules: RuleSpec[];
   commands?: CommandsSpec;
   /** generic.yaml only: the rule each configured topic pattern becomes. */
