@@ -58,7 +58,7 @@ export class Bridge {
     });
     this.lifecycle = new Lifecycle(this.rooms, log);
     const { overrides, ...defaults } = config.rate ?? {};
-    const events = new Map(profiles.map((p) => [p.name, new Set(p.spec.events ?? [])]));
+    const events = new Map(profiles.map((p) => [p.name, p.spec.events ?? []]));
     const policy = new RatePolicy({ ...DEFAULT_RATE, ...defaults }, overrides, events);
     this.readings = new ReadingStream(policy, this.rooms, (d, task) => this.enqueue(d, task), log);
     this.commands = new Commands(port, transport, {

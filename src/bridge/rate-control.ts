@@ -16,13 +16,21 @@ export class RatePolicy {
    * `events`: per profile, the properties that report events rather than state (a button's
    * `action`); on-change does not apply to them unless an override says so.
    */
+  private readonly events = new Map<string, RegExp>();
+
   constructor(private readonly defaults: RateSettings,
     private readonly overrides: readonly RateOverride[] = [],
-    private readonly events: ReadonlyMap<string, ReadonlySet<string>> = new Map()) {}
+    events: ReadonlyMap<string, readonly string[]> = new Map()) {
+    for (const [profile, names] of events) {
+      if (names.length === 0) continue;
+      const alternatives = names.map((n) => n.split('*').map(escapeRegExp).join('.*'));
+      this.events.set(profile, new RegExp(`^(?:${alternatives.join('|')})$`));
+    }
+  }
 
   /** Whether the property reports events (each report counts, an empty one is none). */
   isEvent(profile: string, property: string): boolean {
-    return this.events.get(profile)?.has(property) ?? false;
+    return this.events.get(profile)?.test(property) ?? false;
   }
 
   settings(profile: string, property?: string): RateSettings {
@@ -46,6 +54,10 @@ export class RatePolicy {
     this.cache.set(cacheKey, s);
     return s;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 interface Sent { value: Reading['value']; at: number }

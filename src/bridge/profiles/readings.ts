@@ -2,7 +2,7 @@ import type { Reading } from '../profile-types.js';
 import { getPath, isPlainObject, leaves } from './json-path.js';
 import type { LearnedDevice } from './learned.js';
 import { holds, looksLikeJson, parseJson } from './sources.js';
-import type { FieldSpec, PayloadSpec } from './spec.js';
+import type { FieldSpec, PayloadSpec, Scalar } from './spec.js';
 import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 import { knownProperty } from './units.js';
 
@@ -63,6 +63,7 @@ class Reader {
       const field: FieldSpec = typeof f === 'string' ? { property: f } : f;
       const value = getPath(object, path);
       if (value === undefined || value === null) continue;
+      if (field.ignore?.includes(value as Scalar)) continue;
       const name = renderTemplate(field.property ?? path, captures).text;
       this.add(name, value, field, captures);
     }
@@ -152,11 +153,18 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
     const read = new Set<string>();
     for (const entry of spec.each) {
       const container = getPath(json.value, entry.path);
-      if (!isPlainObject(container)) continue;
       const keyPattern = keyPatternOf(entry.key);
-      for (const [key, inner] of Object.entries(container)) {
+      // A list's elements are keyed by their keyField (a NotifyEvent's component).
+      const items: Array<[string, unknown]> = Array.isArray(container) && entry.keyField
+        ? container.flatMap((inner, i): Array<[string, unknown]> => {
+          const key = isPlainObject(inner) ? inner[entry.keyField!] : undefined;
+          return typeof key === 'string' ? [[`${key}\u0000${i}`, inner]] : [];
+        })
+        : isPlainObject(container) ? Object.entries(container) : [];
+      for (const [listKey, inner] of items) {
+        const key = listKey.split('\u0000', 1)[0]!;
         const keyCaptures = keyPattern.match(key);
-        const id = `${entry.path}\u0000${key}`;
+        const id = `${entry.path}\u0000${listKey}`;
         if (!keyCaptures || !isPlainObject(inner) || read.has(id)) continue;
         if (entry.where && Object.entries(entry.where)
           .some(([k, allowed]) => !allowed.includes(keyCaptures[k]!))) continue;

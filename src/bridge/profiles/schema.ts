@@ -61,8 +61,8 @@ const rule: SchemaNode = object({
     nested: { type: 'string', enum: ['path', 'leaf'], description: 'path or leaf' },
     exclude: { type: 'array', items: str }, booleans: map, when: condition,
     each: { type: 'array',
-      items: object({ path: { type: 'string' }, key: str, where: map, fields: map },
-        ['path', 'key']) },
+      items: object({ path: { type: 'string' }, key: str, keyField: str, where: map,
+        fields: map }, ['path', 'key']) },
   }),
   availability: object({ path: str, online: scalars, offline: scalars, ignore: scalars },
     ['online', 'offline']),
@@ -100,7 +100,7 @@ const profileSchema: SchemaNode = object({
 }, ['name', 'rules']);
 
 const fieldSpec = object({ property: str, unit: str, deviceClass: str,
-  scale: { type: 'number' } });
+  scale: { type: 'number' }, ignore: scalars });
 
 const SECTION: Partial<Record<RuleSpec['kind'], keyof RuleSpec>> = {
   availability: 'availability', 'device-list': 'list', event: 'event',
@@ -147,7 +147,7 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   problems.push(...checkMap(rule.payload?.booleans, `${field}.payload.booleans`,
     (v) => typeof v === 'boolean', 'true or false'));
   const isField = (v: unknown) => isString(v) || checkSchema(fieldSpec, v).length === 0;
-  const fieldMessage = 'a property name or { property, unit, deviceClass, scale }';
+  const fieldMessage = 'a property name or { property, unit, deviceClass, scale, ignore }';
   problems.push(...checkMap(rule.payload?.fields, `${field}.payload.fields`, isField,
     fieldMessage));
   for (const [i, each] of (rule.payload?.each ?? []).entries()) {

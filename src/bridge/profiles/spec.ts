@@ -18,6 +18,8 @@ export interface FieldSpec {
   deviceClass?: string;
   /** Multiplies numbers (e.g. mV reported, V wanted: 0.001). */
   scale?: number;
+  /** Values that are no reading (a Shelly input's btn_down and btn_up beside single_push). */
+  ignore?: Scalar[];
 }
 
 export interface PayloadSpec {
@@ -55,7 +57,12 @@ export interface PayloadSpec {
 
 export interface EachSpec {
   path: string;
+  /**
+   * The pattern each entry's key must match. Where `path` holds a list (Shelly's
+   * NotifyEvent `events`), each element's `keyField` is its key.
+   */
   key: string;
+  keyField?: string;
   /** Allowed values per key capture, as a rule's `where` (e.g. channel: ["0"]). */
   where?: Record<string, string[]>;
   fields?: Record<string, string | FieldSpec>;
@@ -238,7 +245,8 @@ export interface ProfileSpec {
   maxPayloadBytes?: number;
   /**
    * Properties that report events, not state (Zigbee2MQTT's `action`): a report that repeats
-   * the last one is a new event and goes out, and an empty one is no event at all.
+   * the last one is a new event and goes out, and an empty one is no event at all. A `*`
+   * stands for any text (`input_*_event`).
    */
   events?: string[];
   rules: RuleSpec[];
