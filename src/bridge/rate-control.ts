@@ -12,12 +12,13 @@ export const DEFAULT_RATE: RateSettings = {
 export class RatePolicy {
   private readonly cache = new Map<string, RateSettings>();
 
-  /**
-   * `events`: per profile, the properties that report events rather than state (a button's
-   * `action`); on-change does not apply to them unless an override says so.
-   */
+  /** Per profile, which properties report events rather than state (from its `events`). */
   private readonly events = new Map<string, RegExp>();
 
+  /**
+   * `events`: per profile, the names of the properties that report events (a button's
+   * `action`; `*` for any text); on-change does not apply to them unless an override says so.
+   */
   constructor(private readonly defaults: RateSettings,
     private readonly overrides: readonly RateOverride[] = [],
     events: ReadonlyMap<string, readonly string[]> = new Map()) {

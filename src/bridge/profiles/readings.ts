@@ -155,16 +155,16 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
       const container = getPath(json.value, entry.path);
       const keyPattern = keyPatternOf(entry.key);
       // A list's elements are keyed by their keyField (a NotifyEvent's component).
-      const items: Array<[string, unknown]> = Array.isArray(container) && entry.keyField
-        ? container.flatMap((inner, i): Array<[string, unknown]> => {
+      type Item = { key: string; id: string; inner: unknown };
+      const items: Item[] = Array.isArray(container) && entry.keyField
+        ? container.flatMap((inner, i): Item[] => {
           const key = isPlainObject(inner) ? inner[entry.keyField!] : undefined;
-          return typeof key === 'string' ? [[`${key}\u0000${i}`, inner]] : [];
+          return typeof key === 'string' ? [{ key, id: `${entry.path}\u0000${i}`, inner }] : [];
         })
-        : isPlainObject(container) ? Object.entries(container) : [];
-      for (const [listKey, inner] of items) {
-        const key = listKey.split('\u0000', 1)[0]!;
+        : isPlainObject(container) ? Object.entries(container)
+          .map(([key, inner]) => ({ key, id: `${entry.path}\u0000${key}`, inner })) : [];
+      for (const { key, id, inner } of items) {
         const keyCaptures = keyPattern.match(key);
-        const id = `${entry.path}\u0000${listKey}`;
         if (!keyCaptures || !isPlainObject(inner) || read.has(id)) continue;
         if (entry.where && Object.entries(entry.where)
           .some(([k, allowed]) => !allowed.includes(keyCaptures[k]!))) continue;
