@@ -59,7 +59,9 @@ export class Bridge {
     this.lifecycle = new Lifecycle(this.rooms, log);
     const { overrides, ...defaults } = config.rate ?? {};
     const events = new Map(profiles.map((p) => [p.name, p.spec.events ?? []]));
-    const policy = new RatePolicy({ ...DEFAULT_RATE, ...defaults }, overrides, events);
+    const policy = new RatePolicy({ ...DEFAULT_RATE, ...defaults }, overrides, events,
+      (profile, deviceId, property) =>
+        this.profiles.get(profile)?.learned(deviceId)?.properties[property]?.event === true);
     this.readings = new ReadingStream(policy, this.rooms, (d, task) => this.enqueue(d, task), log);
     this.commands = new Commands(port, transport, {
       powerLevel: config.command_power_level ?? 50,

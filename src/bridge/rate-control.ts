@@ -21,7 +21,10 @@ export class RatePolicy {
    */
   constructor(private readonly defaults: RateSettings,
     private readonly overrides: readonly RateOverride[] = [],
-    events: ReadonlyMap<string, readonly string[]> = new Map()) {
+    events: ReadonlyMap<string, readonly string[]> = new Map(),
+    /** Events a profile learned at run time (a Home Assistant event entity), per device. */
+    private readonly learnedEvent: (profile: string, deviceId: string, property: string) =>
+      boolean = () => false) {
     for (const [profile, names] of events) {
       if (names.length === 0) continue;
       const alternatives = names.map((n) => n.split('*').map(escapeRegExp).join('.*'));
@@ -30,16 +33,18 @@ export class RatePolicy {
   }
 
   /** Whether the property reports events (each report counts, an empty one is none). */
-  isEvent(profile: string, property: string): boolean {
-    return this.events.get(profile)?.test(property) ?? false;
+  isEvent(profile: string, property: string, deviceId?: string): boolean {
+    return (this.events.get(profile)?.test(property) ?? false)
+      || (deviceId !== undefined && this.learnedEvent(profile, deviceId, property));
   }
 
-  settings(profile: string, property?: string): RateSettings {
-    const cacheKey = `${profile}\u0000${property ?? ''}`;
+  /** `event`: the property reports events, so on-change is off unless an override says so. */
+  settings(profile: string, property?: string, event = false): RateSettings {
+    const cacheKey = `${profile}\u0000${property ?? ''}\u0000${event ? 'event' : ''}`;
     let s = this.cache.get(cacheKey);
     if (s) return s;
     s = { ...this.defaults };
-    if (property !== undefined && this.isEvent(profile, property)) s.on_change_only = false;
+    if (event) s.on_change_only = false;
     const rank = (o: RateOverride) => (o.property ? 2 : 0) + (o.profile ? 1 : 0);
     const applicable = this.overrides
       .filter((o) => (!o.profile || o.profile === profile)
@@ -94,7 +99,7 @@ export class DeviceRate {
   dropped = 0;
 
   constructor(private readonly policy: RatePolicy, private readonly profile: string,
-    now = Date.now()) {
+    private readonly deviceId = '', now = Date.now()) {
     this.tokens = Math.max(1, policy.settings(profile).max_events_per_second);
     this.refilledAt = now;
   }
@@ -103,7 +108,8 @@ export class DeviceRate {
   offer(readings: Record<string, Reading>, now = Date.now()): Admitted {
     for (const property in readings) {
       const reading = readings[property]!;
-      const s = this.policy.settings(this.profile, property);
+      const event = this.policy.isEvent(this.profile, property, this.deviceId);
+      const s = this.policy.settings(this.profile, property, event);
       if (property in this.held) {
         delete this.held[property];
         this.heldCount--;
@@ -111,7 +117,7 @@ export class DeviceRate {
       }
       const last = this.last.get(property);
       if ((s.on_change_only && last && same(last.value, reading.value, s.deadband))
-        || (reading.value === '' && this.policy.isEvent(this.profile, property))) {
+        || (event && reading.value === '')) {
         this.dropped++;
         continue;
       }

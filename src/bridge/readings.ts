@@ -62,7 +62,7 @@ export class ReadingStream {
   private rateOf(device: Device): DeviceRate {
     let rate = this.rates.get(device.key);
     if (!rate) {
-      rate = new DeviceRate(this.policy, device.profile);
+      rate = new DeviceRate(this.policy, device.profile, device.deviceId);
       this.rates.set(device.key, rate);
     }
     return rate;

@@ -24,3 +24,18 @@ t.test('a Shelly input pushed twice the same way is two events; button down/up a
       .map((e) => e.content['org.switchboard.readings']?.input_0_event?.value);
     t.same(events, ['single_push', 'single_push'], 'each press once, both of them');
   });
+
+t.test('a Home Assistant event entity rung twice the same way is two events', async (t) => {
+  const b = await startBridgeServer(t);
+  const esp = await device(t, b.url);
+  await publish(esp, 'homeassistant/event/hallway/doorbell/config', { name: 'Doorbell',
+    uniq_id: 'ESPeventdoorbell', stat_t: 'hallway/event/doorbell/state',
+    evt_typ: ['press'], dev: { ids: 'hallway02', name: 'hallway' } }, { retain: true });
+  const room = await waitRoom(b, 'device_homeassistant_hallway02');
+  await join(b, room);
+  await publish(esp, 'hallway/event/doorbell/state', { event_type: 'press' });
+  await publish(esp, 'hallway/event/doorbell/state', { event_type: 'press' });
+  const events = (await readingsIn(b, room))
+    .map((e) => e.content['org.switchboard.readings']?.doorbell?.value);
+  t.same(events, ['press', 'press'], 'both rings arrive');
+});

@@ -45,6 +45,8 @@ interface Entity {
   states?: Map<string, string>;
   /** Its numbers are read as a percentage of this range. */
   range?: PercentRange;
+  /** An event entity: each message names an event_type, read as the property's value. */
+  event?: boolean;
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
@@ -439,6 +441,17 @@ function readJsonLight(e: Entity, parts: Part[], json: unknown,
   return readings;
 }
 
+/** The event_type of an event entity's message (an object, or JSON text of one). */
+function eventTypeOf(value: unknown): string | undefined {
+  let object = value;
+  if (typeof value === 'string' && looksLikeJson(value)) {
+    const parsed = parseJson(value);
+    object = parsed.ok ? parsed.value : undefined;
+  }
+  const type = isPlainObject(object) ? object.event_type : undefined;
+  return typeof type === 'string' && type !== '' ? type : undefined;
+}
+
 /** `{ r, g, b }` (0 to 255 each) as #rrggbb, or undefined when it is not that. */
 function rgbHex(color: Record<string, unknown>): string | undefined {
   const channels = [color.r, color.g, color.b];
@@ -570,6 +583,7 @@ export class HaDiscovery {
           : component === 'fan' ? fanParts(property, config) : [];
     const words = WORDED[component];
     if (words) entity.states = wordedStates(words, config);
+    if (component === 'event') entity.event = true;
     if (jsonLight) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
@@ -591,6 +605,8 @@ export class HaDiscovery {
       return out;
     };
     const learned = (device.properties[property] ??= {});
+    if (entity.event) learned.event = true;
+    else delete learned.event;
     if (entity.unit) learned.unit = entity.unit;
     if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
     const worded = words ? wordedCommands(words, property, config) : undefined;
@@ -790,9 +806,30 @@ export class HaDiscovery {
     return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));
   }
 
+  /**
+   * An event entity's message: `{"event_type": "press", ...}`, or what its value_template
+   * makes of the payload (the same JSON, as Home Assistant expects it).
+   */
+  private readEvent(e: Entity, text: string, json: unknown, jsonError: string | undefined):
+    Reading | string {
+    let value: unknown = json;
+    if (e.template) {
+      try {
+        value = e.template.render({ value: text, value_json: json });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    } else if (jsonError) {
+      return jsonError;
+    }
+    const type = eventTypeOf(value);
+    return type === undefined ? 'an event message names no event_type' : { value: type };
+  }
+
   private readEntity(e: Entity, text: string, json: unknown, jsonError: string | undefined):
     Reading | string {
     if (e.templateError) return e.templateError;
+    if (e.event) return this.readEvent(e, text, json, jsonError);
     let value: unknown = text;
     if (e.template) {
       if (jsonError && e.template.source.includes('value_json')) return jsonError;

@@ -51,6 +51,8 @@ export interface LearnedProperty {
   rule?: string;
   /** Commandable with this capability (from the rule or the device's own description). */
   capability?: Capability;
+  /** It reports events, not state (a Home Assistant event entity): each report counts. */
+  event?: boolean;
   entity?: EntityCommand;
 }
 
