@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { parse as parseYaml } from 'yaml';
 import { loadProfiles } from '../../../src/bridge/profiles/index.js';
 
 const devices = join(import.meta.dirname, '../../../devices');
@@ -103,4 +104,19 @@ t.test('a bad profile file is refused with its file name and the field', async (
 t.test('a bad generic topic from the config is refused naming it', async (t) => {
   await t.rejects(loadProfiles(devices, ['generic'], { generic: [{ pattern: 'a/#' }] }),
     /^generic\.yaml: configured topic 0\.pattern: pattern a\/#: MQTT wildcards/);
+});
+
+t.test('the examples of devices/README.md make a profile that loads', async (t) => {
+  const text = await readFile(join(devices, 'README.md'), 'utf8');
+  const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseYaml(m[1]!));
+  t.equal(blocks.length, 5, 'the file, a rule, a payload, capabilities, commands');
+  const [file, rules, payload, capability, commands] = blocks;
+  const profile = { ...file, rules: [...rules,
+    { pattern: 'x/{device}/{channel}', kind: 'readings', ...payload, ...capability }],
+  ...commands };
+  const dir = await mkdtemp(join(tmpdir(), 'profiles-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'mydevices.yaml'), JSON.stringify(profile));
+  const [loaded] = await loadProfiles(dir, ['mydevices']);
+  t.equal(loaded?.name, 'mydevices', 'it loads: every key the README shows is one the format has');
 });
