@@ -11,8 +11,9 @@ import { renderTemplate } from './topic-pattern.js';
 /**
  * Chat commands into MQTT publishes. The profile's command templates fill `{device}`,
  * `{friendly_name}`, `{property}`, `{name}` (the device's own name for the property),
- * `{value}` (as text), `{value_json}` (as a JSON literal) and the topic captures where the
- * property was seen (`{node}`, `{channel}`, ...). Values are checked against the device's
+ * `{value}` (as text), `{value_json}` (as a JSON literal), `{value_rgb}` (a colour as
+ * `[r,g,b]`) and the topic captures where the property was seen (`{node}`, `{channel}`,
+ * ...). Values are checked against the device's
  * capabilities when it has described them; a Home Assistant entity is commanded as its
  * discovery message said.
  */
@@ -244,9 +245,14 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
     if (!spec.set) {
       return { error: `unknown property ${property} (nothing on this device can be set)` };
     }
-    return publish(spec, spec.set, {
-      ...vars(property), value: String(value.send), value_json: JSON.stringify(value.send),
-    }, { property, value: value.confirm });
+    const setVars = { ...vars(property), value: String(value.send),
+      value_json: JSON.stringify(value.send) } as Record<string, string | undefined>;
+    // A colour is also given as a JSON list [r, g, b] (Shelly's RGB.Set).
+    if (cap?.format === 'color_hex') {
+      const { r, g, b } = rgbOf(String(value.send));
+      setVars.value_rgb = JSON.stringify([r, g, b]);
+    }
+    return publish(spec, spec.set, setVars, { property, value: value.confirm });
   }
 
   const property = switchProperty(profile, device, caps);

@@ -379,13 +379,14 @@ export class Profile {
         : capabilityDecls(spec).find((d) => fitsCapability(d, property, reading.value,
           where[property] ?? {}));
       if (decl) {
-        const { kind, valueOn, valueOff, min, max, values } = decl;
+        const { kind, valueOn, valueOff, min, max, values, format } = decl;
         p.capability = { property, kind };
         if (valueOn !== undefined) p.capability.valueOn = valueOn;
         if (valueOff !== undefined) p.capability.valueOff = valueOff;
         if (min !== undefined) p.capability.min = min;
         if (max !== undefined) p.capability.max = max;
         if (values !== undefined) p.capability.values = [...values];
+        if (format !== undefined) p.capability.format = format;
       }
     }
     const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];

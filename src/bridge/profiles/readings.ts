@@ -61,9 +61,10 @@ class Reader {
     for (const [path, f] of Object.entries(fields ?? {})) {
       listed.add(path);
       const field: FieldSpec = typeof f === 'string' ? { property: f } : f;
-      const value = getPath(object, path);
+      let value = getPath(object, path);
       if (value === undefined || value === null) continue;
       if (field.ignore?.includes(value as Scalar)) continue;
+      if (field.format === 'color_hex') value = hexOfRgbList(value);
       const name = renderTemplate(field.property ?? path, captures).text;
       this.add(name, value, field, captures);
     }
@@ -121,6 +122,13 @@ class Reader {
     this.add(name, b ?? (Number.isFinite(asNumber) ? asNumber : text), field, captures);
     return undefined;
   }
+}
+
+/** [r, g, b] (0 to 255 each) as #rrggbb; anything else is no value. */
+function hexOfRgbList(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length !== 3) return undefined;
+  if (!value.every((c) => typeof c === 'number' && c >= 0 && c <= 255)) return undefined;
+  return '#' + value.map((c: number) => Math.round(c).toString(16).padStart(2, '0')).join('');
 }
 
 /** `each` key patterns, compiled once: profiles are loaded once and never change. */

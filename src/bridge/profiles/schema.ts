@@ -18,6 +18,7 @@ const condition: SchemaNode = {
   type: 'object', additionalProperties: false, required: ['path', 'in'],
   properties: { path: { type: 'string' }, in: scalars },
 };
+const colorHex: SchemaNode = { type: 'string', enum: ['color_hex'], description: 'color_hex' };
 const capabilityKind: SchemaNode = { type: 'string', enum: ['binary', 'numeric', 'enum', 'text'],
   description: 'binary, numeric, enum or text' };
 
@@ -41,7 +42,8 @@ const commands = object({
 
 const capabilityDecl = object({ kind: capabilityKind, property: str, valueOn: scalar,
   valueOff: scalar, min: { type: 'number' }, max: { type: 'number' },
-  values: { type: 'array', items: str, description: 'a list of strings' } }, ['kind']);
+  values: { type: 'array', items: str, description: 'a list of strings' }, format: colorHex },
+['kind']);
 
 const rule: SchemaNode = object({
   pattern: str,
@@ -100,7 +102,7 @@ const profileSchema: SchemaNode = object({
 }, ['name', 'rules']);
 
 const fieldSpec = object({ property: str, unit: str, deviceClass: str,
-  scale: { type: 'number' }, ignore: scalars });
+  scale: { type: 'number' }, ignore: scalars, format: colorHex });
 
 const SECTION: Partial<Record<RuleSpec['kind'], keyof RuleSpec>> = {
   availability: 'availability', 'device-list': 'list', event: 'event',
@@ -147,7 +149,8 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   problems.push(...checkMap(rule.payload?.booleans, `${field}.payload.booleans`,
     (v) => typeof v === 'boolean', 'true or false'));
   const isField = (v: unknown) => isString(v) || checkSchema(fieldSpec, v).length === 0;
-  const fieldMessage = 'a property name or { property, unit, deviceClass, scale, ignore }';
+  const fieldMessage =
+    'a property name or { property, unit, deviceClass, scale, ignore, format }';
   problems.push(...checkMap(rule.payload?.fields, `${field}.payload.fields`, isField,
     fieldMessage));
   for (const [i, each] of (rule.payload?.each ?? []).entries()) {

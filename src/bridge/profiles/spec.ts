@@ -20,6 +20,8 @@ export interface FieldSpec {
   scale?: number;
   /** Values that are no reading (a Shelly input's btn_down and btn_up beside single_push). */
   ignore?: Scalar[];
+  /** color_hex: a list [r, g, b] (0 to 255 each), read as #rrggbb. */
+  format?: 'color_hex';
 }
 
 export interface PayloadSpec {
@@ -166,6 +168,8 @@ export interface CapabilityDecl {
   max?: number;
   /** An enum property's values, as the device is sent them. */
   values?: string[];
+  /** A text property's form: color_hex, a colour as #rrggbb. */
+  format?: 'color_hex';
 }
 
 export interface RuleSpec {
