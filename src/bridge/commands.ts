@@ -6,6 +6,7 @@ import { COMMAND_KEY } from './device-rooms.js';
 import type { HomeserverPort, RoomMessage } from './homeserver-port.js';
 import type { DeviceCommand, Reading } from './profile-types.js';
 import { formatReading, formatReadings, type Profile } from './profiles/index.js';
+import type { Capability } from './profiles/learned.js';
 
 export interface CommandSettings {
   powerLevel: number;
@@ -178,8 +179,6 @@ export class Commands {
     });
   }
 }
-
-type Capability = NonNullable<Device['meta']['capabilities']>[number];
 
 /** A settable property and what it takes: "brightness (0 to 254)", "lock (lock, unlock)". */
 function describeCapability(cap: Capability): string {

@@ -5,6 +5,8 @@ import {
 } from './learned.js';
 import type { Profile } from './profile.js';
 import type { CommandSpec, CommandsSpec, Scalar } from './spec.js';
+import { channelsOfHex, parseHexColor } from './colors.js';
+import { deviceNumberOf } from './ha-components.js';
 import { compileTemplate, type Scope } from './template-eval.js';
 import { renderTemplate } from './topic-pattern.js';
 
@@ -101,11 +103,11 @@ function typedValue(property: string, text: string, cap: Capability | undefined,
     return { send: match, confirm: match };
   }
   if (kind === 'text' && cap?.format === 'color_hex') {
-    const hex = /^#?([0-9a-f]{6})$/.exec(lower);
+    const hex = parseHexColor(text);
     if (!hex) {
       return { error: `bad value for ${property}: expected a colour as #rrggbb, got "${text}"` };
     }
-    return { send: `#${hex[1]}`, confirm: `#${hex[1]}` };
+    return { send: hex, confirm: hex };
   }
   if (kind === 'text') return { send: text, confirm: text };
   const n = lower === '' ? NaN : Number(lower);
@@ -130,12 +132,6 @@ function publish(spec: CommandsSpec, cmd: CommandSpec, vars: Record<string, stri
   return out;
 }
 
-/** #rrggbb as `{ r, g, b }`. */
-function rgbOf(hex: string): { r: number; g: number; b: number } {
-  const n = (i: number) => parseInt(hex.slice(i, i + 2), 16);
-  return { r: n(1), g: n(3), b: n(5) };
-}
-
 function entityCommand(learned: LearnedProperty, property: string, command: DeviceCommand,
   value: { send: Scalar; confirm: Scalar } | undefined): Built {
   const e = learned.entity!;
@@ -143,8 +139,11 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   if (e.jsonKey !== undefined && (command.kind === 'on' || command.kind === 'off'
     || (command.kind === 'set' && value))) {
     // A JSON-schema light: setting a part (brightness...) also switches it on, as in HA.
-    const part = command.kind === 'set' && e.colorAsRgb ? rgbOf(String(value!.send))
-      : value?.send;
+    let part: unknown = value?.send;
+    if (command.kind === 'set' && learned.capability?.format === 'color_hex') {
+      const [r, g, b] = channelsOfHex(String(value!.send));
+      part = { r, g, b };
+    }
     const body: Record<string, unknown> = command.kind === 'set'
       ? (e.jsonKey === 'state' ? { state: value!.send } : { state: 'ON', [e.jsonKey]: part })
       : { state: command.kind === 'on' ? 'ON' : 'OFF' };
@@ -155,9 +154,7 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
     // A percentage the device writes in a range of its own: `value` is the device's number,
     // the percentage goes by its own name (Home Assistant's position, tilt_position).
     const percent = e.range && typeof value.send === 'number' ? value.send : undefined;
-    const sent = percent !== undefined && e.range
-      ? Math.round(e.range.closed + (percent / 100) * (e.range.open - e.range.closed))
-      : value.send;
+    const sent = percent !== undefined ? deviceNumberOf(percent, e.range!) : value.send;
     payload = e.payloads?.[String(sent)] ?? String(sent);
     if (e.commandTemplate) {
       const scope: Scope = { value: payload };
@@ -249,8 +246,7 @@ export function buildCommand(profile: Profile, target: CommandTarget, command: D
       value_json: JSON.stringify(value.send) } as Record<string, string | undefined>;
     // A colour is also given as a JSON list [r, g, b] (Shelly's RGB.Set).
     if (cap?.format === 'color_hex') {
-      const { r, g, b } = rgbOf(String(value.send));
-      setVars.value_rgb = JSON.stringify([r, g, b]);
+      setVars.value_rgb = JSON.stringify(channelsOfHex(String(value.send)));
     }
     return publish(spec, spec.set, setVars, { property, value: value.confirm });
   }

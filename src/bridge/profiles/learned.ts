@@ -19,8 +19,6 @@ export interface EntityCommand {
    * `closed`, 100 % `open`); command templates get the percentage as `variable`.
    */
   range?: { closed: number; open: number; variable: string };
-  /** A #rrggbb value is sent as `{ "r": .., "g": .., "b": .. }` (a JSON light's colour). */
-  colorAsRgb?: boolean;
   /** What each value of an enum is sent as (a cover's open, close, stop). */
   payloads?: Record<string, string>;
   /** The state that confirms each value of an enum (a lock's lock: locked). */

@@ -379,14 +379,9 @@ export class Profile {
         : capabilityDecls(spec).find((d) => fitsCapability(d, property, reading.value,
           where[property] ?? {}));
       if (decl) {
-        const { kind, valueOn, valueOff, min, max, values, format } = decl;
-        p.capability = { property, kind };
-        if (valueOn !== undefined) p.capability.valueOn = valueOn;
-        if (valueOff !== undefined) p.capability.valueOff = valueOff;
-        if (min !== undefined) p.capability.min = min;
-        if (max !== undefined) p.capability.max = max;
-        if (values !== undefined) p.capability.values = [...values];
-        if (format !== undefined) p.capability.format = format;
+        // The declaration, for this property (its `property` may be a template).
+        const { property: _template, ...declared } = decl;
+        p.capability = { property, ...declared };
       }
     }
     const updates: DeviceUpdate[] = [...this.capabilityUpdate(id)];

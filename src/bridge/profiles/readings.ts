@@ -1,4 +1,5 @@
 import type { Reading } from '../profile-types.js';
+import { hexOfChannels } from './colors.js';
 import { getPath, isPlainObject, leaves } from './json-path.js';
 import type { LearnedDevice } from './learned.js';
 import { holds, looksLikeJson, parseJson } from './sources.js';
@@ -64,7 +65,7 @@ class Reader {
       let value = getPath(object, path);
       if (value === undefined || value === null) continue;
       if (field.ignore?.includes(value as Scalar)) continue;
-      if (field.format === 'color_hex') value = hexOfRgbList(value);
+      if (field.format === 'color_hex') value = hexOfChannels(value);
       const name = renderTemplate(field.property ?? path, captures).text;
       this.add(name, value, field, captures);
     }
@@ -122,13 +123,6 @@ class Reader {
     this.add(name, b ?? (Number.isFinite(asNumber) ? asNumber : text), field, captures);
     return undefined;
   }
-}
-
-/** [r, g, b] (0 to 255 each) as #rrggbb; anything else is no value. */
-function hexOfRgbList(value: unknown): string | undefined {
-  if (!Array.isArray(value) || value.length !== 3) return undefined;
-  if (!value.every((c) => typeof c === 'number' && c >= 0 && c <= 255)) return undefined;
-  return '#' + value.map((c: number) => Math.round(c).toString(16).padStart(2, '0')).join('');
 }
 
 /** `each` key patterns, compiled once: profiles are loaded once and never change. */

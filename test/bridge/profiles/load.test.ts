@@ -81,7 +81,8 @@ const bad: Array<[string, string, RegExp]> = [
     'name: broken\nrules: []\ncommands: { properties: { "light_{n}": { set: { payload: x } } } }\n',
     /^broken\.yaml: commands\.properties\.light_\{n\}\.set\.topic: missing$/],
   ["a property's command of a kind that does not exist",
-    'name: broken\nrules: []\ncommands: { properties: { level: { dim: { topic: t, payload: x } } } }\n',
+    'name: broken\nrules: []\n'
+      + 'commands: { properties: { level: { dim: { topic: t, payload: x } } } }\n',
     /^broken\.yaml: commands\.properties\.level\.dim: unknown setting$/],
   ['a capability in a list without its kind',
     'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'

@@ -1,0 +1,285 @@
+import type { Capability } from './learned.js';
+
+// What Home Assistant's MQTT components are made of, as discovery reads them: the parts an
+// entity has beside its own state (a light's brightness, a cover's position, a thermostat's
+// setpoint...), each with its config keys and how it is set, and the components moved by
+// words (a cover opens, a lock locks). ha-discovery.ts reads and commands entities with them.
+
+export type Config = Record<string, unknown>;
+
+/** A config value as text (numbers and booleans too), else undefined. */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** A number from the config, or Home Assistant's default for it. */
+function num(config: Config, key: string, fallback: number): number {
+  const v = config[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** Only the parts the config has topics for. */
+function announced(parts: Part[], config: Config): Part[] {
+  return parts.filter((p) => {
+    const keys = partKeys(p);
+    return typeof config[keys.stateTopic] === 'string'
+      || typeof config[keys.commandTopic] === 'string';
+  });
+}
+
+/**
+ * A property an entity has beside its own state: a light's brightness, a cover's position, a
+ * fan's speed, a thermostat's setpoint... Its JSON key (and topic prefix), and how it is set.
+ * Its config keys are `<key>_state_topic`, `<key>_value_template`, `<key>_command_topic` and
+ * `<key>_command_template` unless `keys` names others.
+ */
+export interface Part {
+  key: string;
+  property: string;
+  capability?: Capability;
+  keys?: { stateTopic: string; template: string; commandTopic: string; commandTemplate: string };
+  /** Its commands are answered as sent, not confirmed by a reading. */
+  unconfirmed?: boolean;
+  /** How a part without a capability (read only) is read, and its unit. */
+  kind?: string;
+  unit?: string;
+  /** A percentage the device writes in a range of its own (a cover's position and tilt). */
+  range?: PercentRange;
+}
+
+/**
+ * Components moved by words: a cover or a valve opens, closes and stops (a valve only where
+ * its config says how), a button is pressed, a lock locks, unlocks and (where its config
+ * says how) opens. Each command with its payload key and Home Assistant's default payload
+ * (null: only when the config gives one) and the state it leads to (a lock's command is
+ * confirmed when the lock reports it; a cover moves for longer than a command waits, so its
+ * commands are answered as sent); each state with its default word.
+ */
+export interface Worded {
+  commands: Array<{ value: string; key: string; fallback: string | null; state?: string }>;
+  states: Array<[state: string, fallback: string]>;
+}
+
+export const WORDED: Record<string, Worded> = {
+  cover: {
+    commands: [{ value: 'open', key: 'payload_open', fallback: 'OPEN' },
+      { value: 'close', key: 'payload_close', fallback: 'CLOSE' },
+      { value: 'stop', key: 'payload_stop', fallback: 'STOP' }],
+    states: [['open', 'open'], ['opening', 'opening'], ['closed', 'closed'],
+      ['closing', 'closing'], ['stopped', 'stopped']],
+  },
+  valve: {
+    commands: [{ value: 'open', key: 'payload_open', fallback: 'OPEN' },
+      { value: 'close', key: 'payload_close', fallback: 'CLOSE' },
+      { value: 'stop', key: 'payload_stop', fallback: null }],
+    states: [['open', 'open'], ['opening', 'opening'], ['closed', 'closed'],
+      ['closing', 'closing']],
+  },
+  button: {
+    commands: [{ value: 'press', key: 'payload_press', fallback: 'PRESS' }],
+    states: [],
+  },
+  lock: {
+    commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
+      { value: 'unlock', key: 'payload_unlock', fallback: 'UNLOCK', state: 'unlocked' },
+      { value: 'open', key: 'payload_open', fallback: null, state: 'open' }],
+    states: [['locked', 'LOCKED'], ['unlocked', 'UNLOCKED'], ['locking', 'LOCKING'],
+      ['unlocking', 'UNLOCKING'], ['jammed', 'JAMMED'], ['open', 'OPEN'], ['opening', 'OPENING']],
+  },
+};
+
+/**
+ * A worded component's commands, as an enum and the payloads it is sent as; a command is
+ * left out when the config sets its payload to null (a cover that cannot stop).
+ */
+export function wordedCommands(words: Worded, property: string, config: Config): {
+  capability: Capability; payloads: Record<string, string>; states: Record<string, string>;
+} {
+  const payloads: Record<string, string> = {};
+  const states: Record<string, string> = {};
+  for (const { value, key, fallback, state } of words.commands) {
+    const payload = config[key] === null ? undefined : str(config[key]) ?? fallback;
+    if (payload === undefined || payload === null) continue;
+    payloads[value] = payload;
+    if (state) states[value] = state;
+  }
+  return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads,
+    states };
+}
+
+/** A worded component's words for its states (state_open...) to the standard ones. */
+export function wordedStates(words: Worded, config: Config): Map<string, string> {
+  return new Map(words.states.map(([state, fallback]) =>
+    [str(config[`state_${state}`]) ?? fallback, state]));
+}
+
+/**
+ * A cover's position and tilt, each when its config has topics for it: percentages, as Home
+ * Assistant shows them, that the device writes from position_closed (default 0) to
+ * position_open (default 100), and from tilt_min (0) to tilt_max (100).
+ */
+function coverParts(property: string, config: Config): Part[] {
+  const part = (key: string, range: PercentRange, keys: Part['keys']): Part =>
+    ({ key, property: `${property}_${key}`, unconfirmed: true, keys, range,
+      capability: { property: `${property}_${key}`, kind: 'numeric', min: 0, max: 100,
+        unit: '%' } });
+  const parts = [
+    part('position', { closed: num(config, 'position_closed', 0),
+      open: num(config, 'position_open', 100), variable: 'position' },
+    { stateTopic: 'position_topic', template: 'position_template',
+      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' }),
+    part('tilt', { closed: num(config, 'tilt_min', 0), open: num(config, 'tilt_max', 100),
+      variable: 'tilt_position' },
+    { stateTopic: 'tilt_status_topic', template: 'tilt_status_template',
+      commandTopic: 'tilt_command_topic', commandTemplate: 'tilt_command_template' }),
+  ];
+  return announced(parts, config);
+}
+
+/**
+ * A fan's speed (in the device's own range, speed_range_min to speed_range_max, which Home
+ * Assistant maps to a percentage) and preset mode (one of preset_modes), each when its
+ * config has topics for it.
+ */
+function fanParts(property: string, config: Config): Part[] {
+  const parts: Part[] = [
+    { key: 'speed', property: `${property}_speed`,
+      capability: { property: `${property}_speed`, kind: 'numeric',
+        min: num(config, 'speed_range_min', 1), max: num(config, 'speed_range_max', 100) },
+      keys: { stateTopic: 'percentage_state_topic', template: 'percentage_value_template',
+        commandTopic: 'percentage_command_topic',
+        commandTemplate: 'percentage_command_template' } },
+    { key: 'preset_mode', property: `${property}_preset_mode`,
+      capability: { property: `${property}_preset_mode`, kind: 'enum',
+        values: Array.isArray(config.preset_modes) ? config.preset_modes.map(String) : [] },
+      keys: { stateTopic: 'preset_mode_state_topic', template: 'preset_mode_value_template',
+        commandTopic: 'preset_mode_command_topic',
+        commandTemplate: 'preset_mode_command_template' } },
+  ];
+  return announced(parts, config);
+}
+
+/** Home Assistant's defaults for a thermostat: its setpoint range (°C) and its modes. */
+const MIN_TEMP = 7;
+const MAX_TEMP = 35;
+const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
+
+/**
+ * A thermostat (climate) as properties of its own: `<p>_current_temperature` and
+ * `<p>_action` read, `<p>_temperature` (the setpoint, min_temp to max_temp) and `<p>_mode`
+ * (one of modes) read and set, each on the topics its config names.
+ */
+function climateParts(property: string, config: Config): Part[] {
+  const fahrenheit = config.temperature_unit === 'F';
+  const unit = fahrenheit ? '°F' : '°C';
+  const degrees = (celsius: number) => (fahrenheit ? celsius * 9 / 5 + 32 : celsius);
+  const keys = (state: string, template: string, command: string) => ({ stateTopic: state,
+    template, commandTopic: `${command}_command_topic`,
+    commandTemplate: `${command}_command_template` });
+  const parts: Part[] = [
+    { key: 'current_temperature', property: `${property}_current_temperature`, kind: 'sensor',
+      unit, keys: keys('current_temperature_topic', 'current_temperature_template', '-') },
+    { key: 'temperature', property: `${property}_temperature`, unit,
+      capability: { property: `${property}_temperature`, kind: 'numeric',
+        min: num(config, 'min_temp', degrees(MIN_TEMP)),
+        max: num(config, 'max_temp', degrees(MAX_TEMP)), unit },
+      keys: keys('temperature_state_topic', 'temperature_state_template', 'temperature') },
+    { key: 'mode', property: `${property}_mode`,
+      capability: { property: `${property}_mode`, kind: 'enum',
+        values: Array.isArray(config.modes) ? config.modes.map(String) : CLIMATE_MODES },
+      keys: keys('mode_state_topic', 'mode_state_template', 'mode') },
+    { key: 'action', property: `${property}_action`, kind: 'text',
+      keys: keys('action_topic', 'action_template', '-') },
+  ];
+  return announced(parts, config);
+}
+
+/**
+ * A device's own number for a percentage and back: `closed` is 0 %, `open` 100 % (either
+ * may be the larger); `variable` names the percentage for command templates.
+ */
+export interface PercentRange { closed: number; open: number; variable: string }
+
+/** The percentage (0 to 100, whole) a device's number stands for. */
+export function percentOf(n: number, range: PercentRange): number {
+  const span = range.open - range.closed;
+  const percent = span === 0 ? 0 : ((n - range.closed) / span) * 100;
+  return Math.round(Math.min(100, Math.max(0, percent)));
+}
+
+/** The device's own number (whole) for a percentage. */
+export function deviceNumberOf(percent: number, range: PercentRange): number {
+  return Math.round(range.closed + (percent / 100) * (range.open - range.closed));
+}
+
+export function partKeys(part: Part): NonNullable<Part['keys']> {
+  return part.keys ?? { stateTopic: `${part.key}_state_topic`,
+    template: `${part.key}_value_template`, commandTopic: `${part.key}_command_topic`,
+    commandTemplate: `${part.key}_command_template` };
+}
+
+/** Home Assistant's defaults for a light's brightness scale and colour temperature range. */
+const BRIGHTNESS_SCALE = 255;
+const MIN_MIREDS = 153;
+const MAX_MIREDS = 500;
+const MIN_KELVIN = 2000;
+const MAX_KELVIN = 6535;
+
+/**
+ * A light's attributes beside on/off, as its config declares them: brightness (a number up
+ * to brightness_scale), colour temperature (mireds, or kelvin with color_temp_kelvin) and
+ * effect (one of effect_list). Colour itself (rgb, xy, hs) is not read or set. The default
+ * schema declares each by its topics, the JSON schema by flags and supported_color_modes.
+ */
+function lightParts(property: string, config: Config, json: boolean): Part[] {
+  const modes = Array.isArray(config.supported_color_modes)
+    ? config.supported_color_modes.map(String) : [];
+  const has = (key: string, modeImplies: (mode: string) => boolean) => json
+    ? config[key] === true || modes.some(modeImplies)
+    : typeof config[`${key}_state_topic`] === 'string'
+      || typeof config[`${key}_command_topic`] === 'string';
+  const parts: Part[] = [];
+  if (has('brightness', (m) => m !== 'onoff')) {
+    const max = typeof config.brightness_scale === 'number' ? config.brightness_scale
+      : BRIGHTNESS_SCALE;
+    parts.push({ key: 'brightness', property: `${property}_brightness`,
+      capability: { property: `${property}_brightness`, kind: 'numeric', min: 0, max } });
+  }
+  if (has('color_temp', (m) => m === 'color_temp')) {
+    const kelvin = config.color_temp_kelvin === true;
+      const cap: Capability = { property: `${property}_color_temp`, kind: 'numeric',
+      min: kelvin ? num(config, 'min_kelvin', MIN_KELVIN) : num(config, 'min_mireds', MIN_MIREDS),
+      max: kelvin ? num(config, 'max_kelvin', MAX_KELVIN) : num(config, 'max_mireds', MAX_MIREDS),
+      unit: kelvin ? 'K' : 'mired' };
+    parts.push({ key: 'color_temp', property: cap.property, capability: cap });
+  }
+  if (has('effect', () => false)) {
+    const values = Array.isArray(config.effect_list) ? config.effect_list.map(String) : [];
+    parts.push({ key: 'effect', property: `${property}_effect`,
+      capability: { property: `${property}_effect`, kind: 'enum', values } });
+  }
+  // A JSON-schema light in rgb mode: its colour, read and set as #rrggbb. Answered as sent:
+  // a light may report the colour back normalised (brightest channel at 255).
+  if (json && modes.includes('rgb')) {
+    parts.push({ key: 'color', property: `${property}_color`, unconfirmed: true,
+      capability: { property: `${property}_color`, kind: 'text', format: 'color_hex' } });
+  }
+  // Read only: which of its modes the light is in (color_temp, rgb...).
+  if (json && modes.length > 0) {
+    parts.push({ key: 'color_mode', property: `${property}_color_mode` });
+  }
+  return parts;
+}
+
+/** An entity's parts, as its component and config declare them. */
+export function partsOf(component: string, property: string, config: Config, jsonLight: boolean):
+  Part[] {
+  switch (component) {
+    case 'light': return lightParts(property, config, jsonLight);
+    case 'cover': return coverParts(property, config);
+    case 'climate': return climateParts(property, config);
+    case 'fan': return fanParts(property, config);
+    default: return [];
+  }
+}
