@@ -5,7 +5,7 @@ import {
 } from './learned.js';
 import type { Profile } from './profile.js';
 import type { CommandSpec, CommandsSpec, Scalar } from './spec.js';
-import { channelsOfHex, parseHexColor } from './colors.js';
+import { channelsOfHex, colorObjectOfHex, colorTextOfHex, parseHexColor } from './colors.js';
 import { deviceNumberOf } from './ha-components.js';
 import { compileTemplate, type Scope } from './template-eval.js';
 import { renderTemplate } from './topic-pattern.js';
@@ -141,8 +141,7 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
     // A JSON-schema light: setting a part (brightness...) also switches it on, as in HA.
     let part: unknown = value?.send;
     if (command.kind === 'set' && learned.capability?.format === 'color_hex') {
-      const [r, g, b] = channelsOfHex(String(value!.send));
-      part = { r, g, b };
+      part = colorObjectOfHex(String(value!.send), e.colorSpace ?? 'rgb');
     }
     const body: Record<string, unknown> = command.kind === 'set'
       ? (e.jsonKey === 'state' ? { state: value!.send } : { state: 'ON', [e.jsonKey]: part })
@@ -153,12 +152,17 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   } else if (command.kind === 'set' && value) {
     // A percentage the device writes in a range of its own: `value` is the device's number,
     // the percentage goes by its own name (Home Assistant's position, tilt_position).
+    // A default-schema light's colour goes as "r,g,b" (or "h,s", "x,y"), its numbers also
+    // by name (red, green, blue...).
     const percent = e.range && typeof value.send === 'number' ? value.send : undefined;
+    const color = learned.capability?.format === 'color_hex'
+      ? colorTextOfHex(String(value.send), e.colorSpace ?? 'rgb') : undefined;
     const sent = percent !== undefined ? deviceNumberOf(percent, e.range!) : value.send;
-    payload = e.payloads?.[String(sent)] ?? String(sent);
+    payload = color?.text ?? e.payloads?.[String(sent)] ?? String(sent);
     if (e.commandTemplate) {
       const scope: Scope = { value: payload };
       if (percent !== undefined) scope.names = { [e.range!.variable]: percent };
+      if (color) scope.names = color.names;
       payload = String(compileTemplate(e.commandTemplate).render(scope));
     }
   } else {

@@ -1,3 +1,4 @@
+import { colorSpaceOf, type ColorSpace } from './colors.js';
 import type { Capability } from './learned.js';
 
 // What Home Assistant's MQTT components are made of, as discovery reads them: the parts an
@@ -46,6 +47,8 @@ export interface Part {
   unit?: string;
   /** A percentage the device writes in a range of its own (a cover's position and tilt). */
   range?: PercentRange;
+  /** A light's colour: read as #rrggbb and set from it, in the light's own colour space. */
+  colorSpace?: ColorSpace;
 }
 
 /**
@@ -228,17 +231,19 @@ const MAX_KELVIN = 6535;
 
 /**
  * A light's attributes beside on/off, as its config declares them: brightness (a number up
- * to brightness_scale), colour temperature (mireds, or kelvin with color_temp_kelvin) and
- * effect (one of effect_list). Colour itself (rgb, xy, hs) is not read or set. The default
- * schema declares each by its topics, the JSON schema by flags and supported_color_modes.
+ * to brightness_scale), colour temperature (mireds, or kelvin with color_temp_kelvin), effect
+ * (one of effect_list) and colour (as #rrggbb, whatever the light's own colour space). The
+ * default schema declares each by its topics, the JSON schema by flags and
+ * supported_color_modes.
  */
 function lightParts(property: string, config: Config, json: boolean): Part[] {
   const modes = Array.isArray(config.supported_color_modes)
     ? config.supported_color_modes.map(String) : [];
+  const topics = (key: string) => typeof config[`${key}_state_topic`] === 'string'
+    || typeof config[`${key}_command_topic`] === 'string';
   const has = (key: string, modeImplies: (mode: string) => boolean) => json
     ? config[key] === true || modes.some(modeImplies)
-    : typeof config[`${key}_state_topic`] === 'string'
-      || typeof config[`${key}_command_topic`] === 'string';
+    : topics(key);
   const parts: Part[] = [];
   if (has('brightness', (m) => m !== 'onoff')) {
     const max = typeof config.brightness_scale === 'number' ? config.brightness_scale
@@ -248,7 +253,7 @@ function lightParts(property: string, config: Config, json: boolean): Part[] {
   }
   if (has('color_temp', (m) => m === 'color_temp')) {
     const kelvin = config.color_temp_kelvin === true;
-      const cap: Capability = { property: `${property}_color_temp`, kind: 'numeric',
+    const cap: Capability = { property: `${property}_color_temp`, kind: 'numeric',
       min: kelvin ? num(config, 'min_kelvin', MIN_KELVIN) : num(config, 'min_mireds', MIN_MIREDS),
       max: kelvin ? num(config, 'max_kelvin', MAX_KELVIN) : num(config, 'max_mireds', MAX_MIREDS),
       unit: kelvin ? 'K' : 'mired' };
@@ -259,10 +264,13 @@ function lightParts(property: string, config: Config, json: boolean): Part[] {
     parts.push({ key: 'effect', property: `${property}_effect`,
       capability: { property: `${property}_effect`, kind: 'enum', values } });
   }
-  // A JSON-schema light in rgb mode: its colour, read and set as #rrggbb. Answered as sent:
-  // a light may report the colour back normalised (brightest channel at 255).
-  if (json && modes.includes('rgb')) {
-    parts.push({ key: 'color', property: `${property}_color`, unconfirmed: true,
+  // Its colour, from the JSON state's `color` or the default schema's rgb, hs or xy topics
+  // (the first it has). Answered as sent: a light may report it back normalised.
+  const space = json ? colorSpaceOf(modes)
+    : (['rgb', 'hs', 'xy'] as const).find((key) => topics(key));
+  if (space) {
+    parts.push({ key: json ? 'color' : space, property: `${property}_color`, unconfirmed: true,
+      colorSpace: space,
       capability: { property: `${property}_color`, kind: 'text', format: 'color_hex' } });
   }
   // Read only: which of its modes the light is in (color_temp, rgb...).

@@ -1,5 +1,5 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
-import { hexOfChannels } from './colors.js';
+import { hexOfColorObject, hexOfColorText, type ColorSpace } from './colors.js';
 import {
   partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
   type PercentRange,
@@ -52,6 +52,8 @@ interface Entity {
   range?: PercentRange;
   /** An event entity: each message names an event_type, read as the property's value. */
   event?: boolean;
+  /** A default-schema light's colour topic: "r,g,b", "h,s" or "x,y", read as #rrggbb. */
+  colorSpace?: ColorSpace;
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
@@ -163,6 +165,8 @@ function allTopics(e: Entity): string[] {
 
 type Readings = Record<string, Reading>;
 
+const COLOR_TEXT: Record<ColorSpace, string> = { rgb: 'r,g,b', hs: 'h,s', xy: 'x,y' };
+
 /**
  * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
  * the light's property, each part the config declared under its own.
@@ -179,8 +183,8 @@ function readJsonLight(e: Entity, parts: Part[], json: unknown,
   }
   for (const part of parts) {
     const value = json[part.key];
-    if (part.capability?.format === 'color_hex') {
-      const hex = isPlainObject(value) ? hexOfChannels([value.r, value.g, value.b]) : undefined;
+    if (part.colorSpace) {
+      const hex = isPlainObject(value) ? hexOfColorObject(value, json.color_mode) : undefined;
       if (hex) readings[part.property] = { value: hex };
     } else if (typeof value === 'number' || typeof value === 'string') {
       const reading: Reading = { value };
@@ -388,6 +392,7 @@ export class HaDiscovery {
       else if (commandTemplate) e.commandTemplate = commandTemplate;
       if (part.unconfirmed) e.confirms = false;
       if (part.range) e.range = part.range;
+      if (part.colorSpace) e.colorSpace = part.colorSpace;
     }
     return { deviceId, fresh };
   }
@@ -432,6 +437,7 @@ export class HaDiscovery {
     const unit = part.unit ?? part.capability?.unit;
     if (unit) entity.unit = unit;
     if (part.range) entity.range = part.range;
+    if (part.colorSpace) entity.colorSpace = part.colorSpace;
     return entity;
   }
 
@@ -589,6 +595,11 @@ export class HaDiscovery {
       return r;
     };
     const s = typeof value === 'string' ? value.trim() : value;
+    if (e.colorSpace) {
+      const hex = hexOfColorText(String(s), e.colorSpace);
+      return hex ? reading(hex) : `expected a colour as ${COLOR_TEXT[e.colorSpace]}, got ` +
+        JSON.stringify(s);
+    }
     if (e.kind === 'binary' || e.kind === 'binary_sensor') {
       if (typeof s === 'boolean') return reading(s);
       if (String(s) === e.stateOn) return reading(true);

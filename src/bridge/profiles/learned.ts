@@ -19,6 +19,8 @@ export interface EntityCommand {
    * `closed`, 100 % `open`); command templates get the percentage as `variable`.
    */
   range?: { closed: number; open: number; variable: string };
+  /** A light's colour is sent in this space (rgb when absent): as an object or as text. */
+  colorSpace?: 'rgb' | 'hs' | 'xy';
   /** What each value of an enum is sent as (a cover's open, close, stop). */
   payloads?: Record<string, string>;
   /** The state that confirms each value of an enum (a lock's lock: locked). */

@@ -33,10 +33,13 @@ const TOKEN = new RegExp([
 const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'string', 'trim',
   'default', 'd']);
 /**
- * `position` and `tilt_position` are what a cover's set_position_template and
- * tilt_command_template are given beside `value`: the percentage (see Scope.names).
+ * Names some command templates are given beside `value` (see Scope.names): the percentage
+ * as `position` and `tilt_position` (a cover's set_position_template and
+ * tilt_command_template), a colour's numbers as `red`, `green` and `blue`, `hue` and `sat`,
+ * or `x` and `y` (a light's rgb, hs and xy command templates).
  */
-const NAMES = new Set(['value', 'value_json', 'position', 'tilt_position']);
+const NAMES = new Set(['value', 'value_json', 'position', 'tilt_position', 'red', 'green',
+  'blue', 'hue', 'sat', 'x', 'y']);
 
 function tokenize(src: string): string[] {
   const tokens: string[] = [];
