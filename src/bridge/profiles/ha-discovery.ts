@@ -9,6 +9,7 @@ import {
   capabilitiesOf, type Capability, type EntityCommand, type LearnedProperty,
 } from './learned.js';
 import type { Profile } from './profile.js';
+import { snake } from './readings.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { DiscoverySpec, RuleSpec } from './spec.js';
 import { compileTemplate, type CompiledTemplate } from './template-eval.js';
@@ -54,6 +55,12 @@ interface Entity {
   event?: boolean;
   /** A default-schema light's colour topic: "r,g,b", "h,s" or "x,y", read as #rrggbb. */
   colorSpace?: ColorSpace;
+  /**
+   * json_attributes_topic: a JSON object (or what json_attributes_template makes of the
+   * message) whose keys are further readings of the device.
+   */
+  attributesTopic?: string;
+  attributesTemplate?: CompiledTemplate;
   unit?: string;
   deviceClass?: string;
   availability: Availability[];
@@ -151,10 +158,11 @@ function availableNow(e: Entity, latest: boolean): boolean | undefined {
   return heard ? false : undefined;
 }
 
-/** The topics an entity reads: its state topic and its availability topics. */
+/** The topics an entity reads: its state, availability and attributes topics. */
 function topicsOf(e: Entity): string[] {
   const topics = e.availability.map((a) => a.topic);
   if (e.stateTopic) topics.unshift(e.stateTopic);
+  if (e.attributesTopic) topics.push(e.attributesTopic);
   return topics;
 }
 
@@ -166,6 +174,15 @@ function allTopics(e: Entity): string[] {
 type Readings = Record<string, Reading>;
 
 const COLOR_TEXT: Record<ColorSpace, string> = { rgb: 'r,g,b', hs: 'h,s', xy: 'x,y' };
+
+/**
+ * An attribute's key as a property name, in snake case (`RestartReason` is
+ * `restart_reason`); undefined for a key that leaves no such name (`Signal (dBm)`).
+ */
+function attributeName(key: string): string | undefined {
+  const name = snake(key.trim());
+  return /^[a-z0-9_][a-z0-9_.:]*$/.test(name) ? name : undefined;
+}
 
 /**
  * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
@@ -410,6 +427,14 @@ export class HaDiscovery {
     const stateTopic = str(config[keys.stateTopic]);
     if (stateTopic) entity.stateTopic = stateTopic;
     if (!part) {
+      const attributesTopic = str(config.json_attributes_topic);
+      const attributesTemplate = str(config.json_attributes_template);
+      if (attributesTopic) entity.attributesTopic = attributesTopic;
+      if (attributesTopic && attributesTemplate) {
+        try { entity.attributesTemplate = compileTemplate(attributesTemplate); } catch {
+          // Unreadable attributes cost nothing else: the topic is read as plain JSON.
+        }
+      }
       const unit = str(config.unit_of_measurement);
       if (unit) entity.unit = unit;
       const deviceClass = str(config.device_class);
@@ -540,6 +565,13 @@ export class HaDiscovery {
         const online = availableNow(e, value === a.online);
         if (online !== undefined) push(e.deviceId, { kind: 'availability', online });
       }
+      if (e.attributesTopic === topic) {
+        const attributes = this.readAttributes(e, text, json, jsonError);
+        if (typeof attributes === 'string') errors.push(attributes);
+        else if (Object.keys(attributes).length > 0) {
+          push(e.deviceId, { kind: 'readings', readings: attributes });
+        }
+      }
       if (e.stateTopic !== topic) continue;
       const outcome = e.jsonParts ? readJsonLight(e, e.jsonParts, json, jsonError)
         : this.readEntity(e, text, json, jsonError);
@@ -549,6 +581,41 @@ export class HaDiscovery {
     }
     if (byDevice.size === 0 && errors.length > 0) return this.profile.failure(errors[0]!);
     return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));
+  }
+
+  /**
+   * An entity's attributes (json_attributes_topic): each key with a number, text or boolean
+   * is a reading of its device under its own name (`rssi`, `last_seen`), unless the device
+   * has a property of that name already, which its own entity reads. Nested values are left
+   * out, and no unit is guessed: attributes come without one (Tasmota's RSSI is a
+   * percentage, not dBm).
+   */
+  private readAttributes(e: Entity, text: string, json: unknown, jsonError: string | undefined):
+    Readings | string {
+    let value: unknown = json;
+    if (e.attributesTemplate) {
+      try {
+        value = e.attributesTemplate.render({ value: text, value_json: json });
+      } catch (err) {
+        return `json_attributes_template: ${(err as Error).message}`;
+      }
+      if (typeof value === 'string' && looksLikeJson(value)) {
+        const parsed = parseJson(value);
+        value = parsed.ok ? parsed.value : undefined;
+      }
+    } else if (jsonError) {
+      return jsonError;
+    }
+    if (!isPlainObject(value)) return 'attributes are not a JSON object';
+    const properties = this.profile.device(e.deviceId).properties;
+    const readings: Readings = {};
+    for (const [key, v] of Object.entries(value)) {
+      const property = attributeName(key);
+      if (!property || Object.hasOwn(properties, property)) continue;
+      if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') continue;
+      readings[property] = { value: v };
+    }
+    return readings;
   }
 
   /**

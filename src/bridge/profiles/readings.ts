@@ -17,7 +17,7 @@ export type ReadOutcome = { ok: true; result: ReadResult } | { ok: false; reason
 
 const PROPERTY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 
-function snake(key: string): string {
+export function snake(key: string): string {
   // DewPoint → dew_point, ApparentPower → apparent_power, but DS18B20 stays one word.
   return key.replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2')
     .replace(/[\s-]+/g, '_').toLowerCase();
