@@ -42,9 +42,10 @@ export interface Part {
   keys?: { stateTopic: string; template: string; commandTopic: string; commandTemplate: string };
   /** Its commands are answered as sent, not confirmed by a reading. */
   unconfirmed?: boolean;
-  /** How a part without a capability (read only) is read, and its unit. */
+  /** How a part without a capability (read only) is read, its unit and device class. */
   kind?: string;
   unit?: string;
+  deviceClass?: string;
   /** A percentage the device writes in a range of its own (a cover's position and tilt). */
   range?: PercentRange;
   /** A light's colour: read as #rrggbb and set from it, in the light's own colour space. */
@@ -142,8 +143,8 @@ function coverParts(property: string, config: Config): Part[] {
 
 /**
  * A fan's speed (in the device's own range, speed_range_min to speed_range_max, which Home
- * Assistant maps to a percentage) and preset mode (one of preset_modes), each when its
- * config has topics for it.
+ * Assistant maps to a percentage), preset mode (one of preset_modes) and direction (forward
+ * or reverse), each when its config has topics for it.
  */
 function fanParts(property: string, config: Config): Part[] {
   const parts: Part[] = [
@@ -159,19 +160,38 @@ function fanParts(property: string, config: Config): Part[] {
       keys: { stateTopic: 'preset_mode_state_topic', template: 'preset_mode_value_template',
         commandTopic: 'preset_mode_command_topic',
         commandTemplate: 'preset_mode_command_template' } },
+    { key: 'direction', property: `${property}_direction`,
+      capability: { property: `${property}_direction`, kind: 'enum',
+        values: ['forward', 'reverse'] } },
   ];
   return announced(parts, config);
 }
 
-/** Home Assistant's defaults for a thermostat: its setpoint range (°C) and its modes. */
+/**
+ * Home Assistant's defaults for a thermostat: its setpoint range (°C), its target humidity
+ * range (%), and its modes, fan modes and swing modes.
+ */
 const MIN_TEMP = 7;
 const MAX_TEMP = 35;
+const MIN_HUMIDITY = 30;
+const MAX_HUMIDITY = 99;
 const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
+const FAN_MODES = ['auto', 'low', 'medium', 'high'];
+const SWING_MODES = ['on', 'off'];
+
+/** The values of an enum the config lists under `key`, else Home Assistant's defaults. */
+function listed(config: Config, key: string, fallback: string[]): string[] {
+  const values = config[key];
+  return Array.isArray(values) ? values.map(String) : fallback;
+}
 
 /**
- * A thermostat (climate) as properties of its own: `<p>_current_temperature` and
- * `<p>_action` read, `<p>_temperature` (the setpoint, min_temp to max_temp) and `<p>_mode`
- * (one of modes) read and set, each on the topics its config names.
+ * A thermostat (climate) as properties of its own, each on the topics its config names:
+ * read, `<p>_current_temperature`, `<p>_current_humidity` and `<p>_action`; read and set,
+ * `<p>_temperature` (the setpoint, min_temp to max_temp), `<p>_temperature_low` and
+ * `<p>_temperature_high` (a range's two setpoints, in the same limits),
+ * `<p>_target_humidity`, and `<p>_mode`, `<p>_fan_mode`, `<p>_swing_mode` and
+ * `<p>_preset_mode` (each one of its list).
  */
 function climateParts(property: string, config: Config): Part[] {
   const fahrenheit = config.temperature_unit === 'F';
@@ -180,20 +200,37 @@ function climateParts(property: string, config: Config): Part[] {
   const keys = (state: string, template: string, command: string) => ({ stateTopic: state,
     template, commandTopic: `${command}_command_topic`,
     commandTemplate: `${command}_command_template` });
+  const reading = (key: string, kind: string, partUnit?: string): Part => ({ key, kind,
+    property: `${property}_${key}`, unit: partUnit, keys: keys(`${key}_topic`,
+      `${key}_template`, '-') });
+  const setpoint = (key: string): Part => ({ key, property: `${property}_${key}`, unit,
+    deviceClass: 'temperature',
+    capability: { property: `${property}_${key}`, kind: 'numeric',
+      min: num(config, 'min_temp', degrees(MIN_TEMP)),
+      max: num(config, 'max_temp', degrees(MAX_TEMP)), unit },
+    keys: keys(`${key}_state_topic`, `${key}_state_template`, key) });
+  const choice = (key: string, values: string[], template = `${key}_state_template`): Part =>
+    ({ key, property: `${property}_${key}`,
+      capability: { property: `${property}_${key}`, kind: 'enum', values },
+      keys: keys(`${key}_state_topic`, template, key) });
   const parts: Part[] = [
-    { key: 'current_temperature', property: `${property}_current_temperature`, kind: 'sensor',
-      unit, keys: keys('current_temperature_topic', 'current_temperature_template', '-') },
-    { key: 'temperature', property: `${property}_temperature`, unit,
-      capability: { property: `${property}_temperature`, kind: 'numeric',
-        min: num(config, 'min_temp', degrees(MIN_TEMP)),
-        max: num(config, 'max_temp', degrees(MAX_TEMP)), unit },
-      keys: keys('temperature_state_topic', 'temperature_state_template', 'temperature') },
-    { key: 'mode', property: `${property}_mode`,
-      capability: { property: `${property}_mode`, kind: 'enum',
-        values: Array.isArray(config.modes) ? config.modes.map(String) : CLIMATE_MODES },
-      keys: keys('mode_state_topic', 'mode_state_template', 'mode') },
-    { key: 'action', property: `${property}_action`, kind: 'text',
-      keys: keys('action_topic', 'action_template', '-') },
+    reading('current_temperature', 'sensor', unit),
+    reading('current_humidity', 'sensor', '%'),
+    setpoint('temperature'),
+    setpoint('temperature_low'),
+    setpoint('temperature_high'),
+    { key: 'target_humidity', property: `${property}_target_humidity`, unit: '%',
+      capability: { property: `${property}_target_humidity`, kind: 'numeric',
+        min: num(config, 'min_humidity', MIN_HUMIDITY),
+        max: num(config, 'max_humidity', MAX_HUMIDITY), unit: '%' },
+      keys: keys('target_humidity_state_topic', 'target_humidity_state_template',
+        'target_humidity') },
+    choice('mode', listed(config, 'modes', CLIMATE_MODES)),
+    choice('fan_mode', listed(config, 'fan_modes', FAN_MODES)),
+    choice('swing_mode', listed(config, 'swing_modes', SWING_MODES)),
+    // Unlike the others, a preset mode's state template is a value template.
+    choice('preset_mode', listed(config, 'preset_modes', []), 'preset_mode_value_template'),
+    reading('action', 'text'),
   ];
   return announced(parts, config);
 }

@@ -463,6 +463,7 @@ export class HaDiscovery {
     if (unit) entity.unit = unit;
     if (part.range) entity.range = part.range;
     if (part.colorSpace) entity.colorSpace = part.colorSpace;
+    if (part.deviceClass) entity.deviceClass = part.deviceClass;
     return entity;
   }
 
