@@ -61,9 +61,14 @@ export interface Part {
  * commands are answered as sent); each state with its default word.
  */
 export interface Worded {
-  commands: Array<{ value: string; key: string; fallback: string | null; state?: string }>;
+  commands: Array<{ value: string; key: string; fallback: string | null; state?: string;
+    /** Offered only where supported_features lists this, when the config has that list. */
+    feature?: string }>;
   states: Array<[state: string, fallback: string]>;
 }
+
+/** An alarm panel's arming commands, each offered where its supported_features say so. */
+const ARMING = ['arm_home', 'arm_away', 'arm_night', 'arm_vacation', 'arm_custom_bypass'];
 
 export const WORDED: Record<string, Worded> = {
   cover: {
@@ -84,6 +89,19 @@ export const WORDED: Record<string, Worded> = {
     commands: [{ value: 'press', key: 'payload_press', fallback: 'PRESS' }],
     states: [],
   },
+  // Its states are Home Assistant's own words; arming takes its exit delay, longer than a
+  // command waits, so its commands are answered as sent.
+  alarm_control_panel: {
+    commands: [
+      ...ARMING.map((value) => ({ value, key: `payload_${value}`,
+        fallback: value.toUpperCase(), feature: value })),
+      { value: 'disarm', key: 'payload_disarm', fallback: 'DISARM' },
+      { value: 'trigger', key: 'payload_trigger', fallback: 'TRIGGER', feature: 'trigger' },
+    ],
+    states: ['disarmed', 'armed_home', 'armed_away', 'armed_night', 'armed_vacation',
+      'armed_custom_bypass', 'pending', 'triggered', 'arming', 'disarming']
+      .map((state) => [state, state]),
+  },
   lock: {
     commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
       { value: 'unlock', key: 'payload_unlock', fallback: 'UNLOCK', state: 'unlocked' },
@@ -102,7 +120,10 @@ export function wordedCommands(words: Worded, property: string, config: Config):
 } {
   const payloads: Record<string, string> = {};
   const states: Record<string, string> = {};
-  for (const { value, key, fallback, state } of words.commands) {
+  const features = Array.isArray(config.supported_features)
+    ? config.supported_features.map(String) : undefined;
+  for (const { value, key, fallback, state, feature } of words.commands) {
+    if (feature && features && !features.includes(feature)) continue;
     const payload = config[key] === null ? undefined : str(config[key]) ?? fallback;
     if (payload === undefined || payload === null) continue;
     payloads[value] = payload;
@@ -171,11 +192,19 @@ function fanParts(property: string, config: Config): Part[] {
  * Home Assistant's defaults for a thermostat: its setpoint range (°C), its target humidity
  * range (%), and its modes, fan modes and swing modes.
  */
-const MIN_TEMP = 7;
-const MAX_TEMP = 35;
-const MIN_HUMIDITY = 30;
-const MAX_HUMIDITY = 99;
-const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
+interface ClimateDefaults {
+  minTemp: number; maxTemp: number; minHumidity: number; maxHumidity: number; modes: string[];
+}
+
+const CLIMATE: ClimateDefaults = { minTemp: 7, maxTemp: 35, minHumidity: 30, maxHumidity: 99,
+  modes: ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'] };
+/**
+ * A water heater is a thermostat with other defaults (43.3 to 60 °C, 110 to 140 °F); a
+ * humidifier has a target humidity from 0 to 100 % and modes only as its config lists them.
+ */
+const WATER_HEATER: ClimateDefaults = { ...CLIMATE, minTemp: 130 / 3, maxTemp: 60,
+  modes: ['off', 'eco', 'electric', 'gas', 'heat_pump', 'high_demand', 'performance'] };
+const HUMIDIFIER: ClimateDefaults = { ...CLIMATE, minHumidity: 0, maxHumidity: 100, modes: [] };
 const FAN_MODES = ['auto', 'low', 'medium', 'high'];
 const SWING_MODES = ['on', 'off'];
 
@@ -193,7 +222,7 @@ function listed(config: Config, key: string, fallback: string[]): string[] {
  * `<p>_target_humidity`, and `<p>_mode`, `<p>_fan_mode`, `<p>_swing_mode` and
  * `<p>_preset_mode` (each one of its list).
  */
-function climateParts(property: string, config: Config): Part[] {
+function climateParts(property: string, config: Config, defaults = CLIMATE): Part[] {
   const fahrenheit = config.temperature_unit === 'F';
   const unit = fahrenheit ? '°F' : '°C';
   const degrees = (celsius: number) => (fahrenheit ? celsius * 9 / 5 + 32 : celsius);
@@ -206,8 +235,8 @@ function climateParts(property: string, config: Config): Part[] {
   const setpoint = (key: string): Part => ({ key, property: `${property}_${key}`, unit,
     deviceClass: 'temperature',
     capability: { property: `${property}_${key}`, kind: 'numeric',
-      min: num(config, 'min_temp', degrees(MIN_TEMP)),
-      max: num(config, 'max_temp', degrees(MAX_TEMP)), unit },
+      min: num(config, 'min_temp', Math.round(degrees(defaults.minTemp) * 10) / 10),
+      max: num(config, 'max_temp', Math.round(degrees(defaults.maxTemp) * 10) / 10), unit },
     keys: keys(`${key}_state_topic`, `${key}_state_template`, key) });
   const choice = (key: string, values: string[], template = `${key}_state_template`): Part =>
     ({ key, property: `${property}_${key}`,
@@ -221,11 +250,11 @@ function climateParts(property: string, config: Config): Part[] {
     setpoint('temperature_high'),
     { key: 'target_humidity', property: `${property}_target_humidity`, unit: '%',
       capability: { property: `${property}_target_humidity`, kind: 'numeric',
-        min: num(config, 'min_humidity', MIN_HUMIDITY),
-        max: num(config, 'max_humidity', MAX_HUMIDITY), unit: '%' },
+        min: num(config, 'min_humidity', defaults.minHumidity),
+        max: num(config, 'max_humidity', defaults.maxHumidity), unit: '%' },
       keys: keys('target_humidity_state_topic', 'target_humidity_state_template',
         'target_humidity') },
-    choice('mode', listed(config, 'modes', CLIMATE_MODES)),
+    choice('mode', listed(config, 'modes', defaults.modes)),
     choice('fan_mode', listed(config, 'fan_modes', FAN_MODES)),
     choice('swing_mode', listed(config, 'swing_modes', SWING_MODES)),
     // Unlike the others, a preset mode's state template is a value template.
@@ -324,6 +353,8 @@ export function partsOf(component: string, property: string, config: Config, jso
     case 'light': return lightParts(property, config, jsonLight);
     case 'cover': return coverParts(property, config);
     case 'climate': return climateParts(property, config);
+    case 'water_heater': return climateParts(property, config, WATER_HEATER);
+    case 'humidifier': return climateParts(property, config, HUMIDIFIER);
     case 'fan': return fanParts(property, config);
     default: return [];
   }
