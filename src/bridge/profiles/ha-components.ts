@@ -164,8 +164,9 @@ function coverParts(property: string, config: Config): Part[] {
 
 /**
  * A fan's speed (in the device's own range, speed_range_min to speed_range_max, which Home
- * Assistant maps to a percentage), preset mode (one of preset_modes) and direction (forward
- * or reverse), each when its config has topics for it.
+ * Assistant maps to a percentage), preset mode (one of preset_modes), direction (forward
+ * or reverse) and oscillation (on or off, in its own payloads), each when its config has
+ * topics for it.
  */
 function fanParts(property: string, config: Config): Part[] {
   const parts: Part[] = [
@@ -184,6 +185,10 @@ function fanParts(property: string, config: Config): Part[] {
     { key: 'direction', property: `${property}_direction`,
       capability: { property: `${property}_direction`, kind: 'enum',
         values: ['forward', 'reverse'] } },
+    { key: 'oscillation', property: `${property}_oscillation`,
+      capability: { property: `${property}_oscillation`, kind: 'binary',
+        valueOn: str(config.payload_oscillation_on) ?? 'oscillate_on',
+        valueOff: str(config.payload_oscillation_off) ?? 'oscillate_off' } },
   ];
   return announced(parts, config);
 }

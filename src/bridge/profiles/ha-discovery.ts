@@ -464,6 +464,11 @@ export class HaDiscovery {
     if (part.range) entity.range = part.range;
     if (part.colorSpace) entity.colorSpace = part.colorSpace;
     if (part.deviceClass) entity.deviceClass = part.deviceClass;
+    // A part switched on and off (a fan's oscillation) reports its own payloads.
+    if (part.capability?.kind === 'binary') {
+      entity.stateOn = String(part.capability.valueOn);
+      entity.stateOff = String(part.capability.valueOff);
+    }
     return entity;
   }
 
