@@ -156,6 +156,40 @@ const CASES: Case[] = [
         brightness: 200 }] },
   },
   {
+    // A Zigbee2MQTT colour bulb through discovery: its x/y colour shows as #rrggbb, and a
+    // colour is sent back as x/y, answered as sent (a bulb reports it back normalised).
+    profile: 'homeassistant', alias: 'device_homeassistant_zigbee2mqtt_0x0017880100ab1234',
+    name: 'Hue Go',
+    messages: [
+      ['homeassistant/light/0x0017880100ab1234/light/config', { schema: 'json', name: null,
+        unique_id: '0x0017880100ab1234_light_zigbee2mqtt', state_topic: 'zigbee2mqtt/Hue Go',
+        command_topic: 'zigbee2mqtt/Hue Go/set', brightness: true, brightness_scale: 254,
+        supported_color_modes: ['xy', 'color_temp'],
+        device: { identifiers: ['zigbee2mqtt_0x0017880100ab1234'], name: 'Hue Go',
+          manufacturer: 'Philips' } }, true],
+      ['zigbee2mqtt/Hue Go', { state: 'ON', brightness: 200, color_mode: 'xy',
+        color: { x: 0.5336, y: 0.4145 } }],
+    ],
+    body: 'light color #ff8800', meta: { vendor: 'Philips' },
+    command: { text: '!set light_color #ff0000', topic: 'zigbee2mqtt/Hue Go/set',
+      payload: '{"state":"ON","color":{"x":0.6401,"y":0.33}}',
+      report: ['zigbee2mqtt/Hue Go', { state: 'ON', color_mode: 'xy',
+        color: { x: 0.6401, y: 0.33 } }], reply: /^Sent\./ },
+  },
+  {
+    // An alarm panel through discovery: Home Assistant's state words, armed by chat.
+    profile: 'homeassistant', alias: 'device_homeassistant_housealarm01', name: 'House alarm',
+    messages: [
+      ['homeassistant/alarm_control_panel/house/alarm/config', { name: 'House alarm',
+        uniq_id: 'house_alarm', stat_t: 'house/alarm/state', cmd_t: 'house/alarm/set',
+        dev: { ids: 'housealarm01', name: 'House alarm' } }, true],
+      ['house/alarm/state', 'disarmed'],
+    ],
+    body: 'alarm disarmed',
+    command: { text: '!set alarm arm_away', topic: 'house/alarm/set', payload: 'ARM_AWAY',
+      report: ['house/alarm/state', 'arming'], reply: /^Sent\./ },
+  },
+  {
     profile: 'homie', alias: 'device_homie_super-car', name: 'Super car',
     messages: [
       ['homie/super-car/$state', 'ready', true],
