@@ -14,10 +14,16 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
-/** A number from the config, or Home Assistant's default for it. */
-function num(config: Config, key: string, fallback: number): number {
+/**
+ * A number from the config, or Home Assistant's default for it. Numbers written as text
+ * count too: Home Assistant coerces them, and Zigbee2MQTT announces a thermostat's
+ * min_temp and max_temp as "5" and "30".
+ */
+export function num(config: Config, key: string, fallback: number): number {
   const v = config[key];
-  return typeof v === 'number' ? v : fallback;
+  if (typeof v === 'number') return v;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : fallback;
 }
 
 /** Only the parts the config has topics for. */
@@ -317,8 +323,7 @@ function lightParts(property: string, config: Config, json: boolean): Part[] {
     : topics(key);
   const parts: Part[] = [];
   if (has('brightness', (m) => m !== 'onoff')) {
-    const max = typeof config.brightness_scale === 'number' ? config.brightness_scale
-      : BRIGHTNESS_SCALE;
+    const max = num(config, 'brightness_scale', BRIGHTNESS_SCALE);
     parts.push({ key: 'brightness', property: `${property}_brightness`,
       capability: { property: `${property}_brightness`, kind: 'numeric', min: 0, max } });
   }

@@ -1,7 +1,7 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import { hexOfColorObject, hexOfColorText, type ColorSpace } from './colors.js';
 import {
-  partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
+  num, partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
   type PercentRange,
 } from './ha-components.js';
 import { isPlainObject } from './json-path.js';
@@ -125,8 +125,7 @@ function capabilityOf(property: string, kind: string, config: Config): Capabilit
         valueOff: str(config.payload_off) ?? 'OFF' };
     case 'numeric': {
       const cap: Capability = { property, kind,
-        min: typeof config.min === 'number' ? config.min : 1,
-        max: typeof config.max === 'number' ? config.max : 100 };
+        min: num(config, 'min', 1), max: num(config, 'max', 100) };
       const unit = str(config.unit_of_measurement);
       if (unit) cap.unit = unit;
       return cap;

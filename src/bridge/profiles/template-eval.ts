@@ -4,10 +4,14 @@
  *   {{ value }}  {{ value_json.temperature }}  {{ value_json['temperature'] }}
  *   {{ value_json.a.b }}  {{ value | float }}  {{ value_json.x | round(1) }}
  *   {{ (value_json.x | float) * 10 }}  {{ 'ON' if value_json.state == 'on' else 'OFF' }}
- * Names: value, value_json. Filters: float, int, round, abs, lower, upper, string, trim,
- * default. Tests: `is defined`, `is not defined`. No statements (`{% %}`), no calls, no
- * attribute access beyond JSON data: nothing here can reach the host. Anything else is
- * refused when the template is compiled, with the template named.
+ *   {% if value_json.x > 0 %}on{% elif ... %}...{% else %}off{% endif %}
+ *   {% set modes = {'heat': 'heating', 'idle': 'idle'} %}{{ modes[value_json.state] }}
+ * Names: value, value_json, and those set with `{% set %}`. Filters: float, int, round,
+ * abs, lower, upper, string, trim, default, bool, replace, is_defined, tojson, from_json.
+ * Tests: `is defined`, `is not defined`; `in`. Dict and list literals, comments and
+ * whitespace control (`{%-`, `-%}`). No loops or macros, no calls, no attribute access beyond
+ * JSON data: nothing here can reach the host. Anything else is refused when the template is
+ * compiled, with the template named.
  */
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -22,16 +26,19 @@ type Node =
   | { t: 'not'; a: Node }
   | { t: 'neg'; a: Node }
   | { t: 'defined'; a: Node; negate: boolean }
+  | { t: 'in'; a: Node; b: Node; negate: boolean }
+  | { t: 'dict'; entries: Array<[Node, Node]> }
+  | { t: 'list'; items: Node[] }
   | { t: 'if'; c: Node; a: Node; b: Node };
 
 const TOKEN = new RegExp([
   String.raw`\s*(?:(\d+(?:\.\d+)?)`, // number
   String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`, // string
   String.raw`([A-Za-z_][A-Za-z0-9_]*)`, // name
-  String.raw`(==|!=|<=|>=|\/\/|[-+*/%<>()[\].|,~]))`, // operator
+  String.raw`(==|!=|<=|>=|\/\/|[-+*/%<>()[\].|,~{}:=]))`, // operator
 ].join('|'), 'y');
 const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'string', 'trim',
-  'default', 'd']);
+  'default', 'd', 'bool', 'replace', 'is_defined', 'tojson', 'to_json', 'from_json']);
 /**
  * Names some command templates are given beside `value` (see Scope.names): the percentage
  * as `position` and `tilt_position` (a cover's set_position_template and
@@ -56,12 +63,28 @@ function tokenize(src: string): string[] {
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: string[]) {}
+  /** `locals`: the names `{% set %}` gave values before this point of the template. */
+  constructor(private readonly tokens: string[],
+    private readonly locals: ReadonlySet<string> = new Set()) {}
 
   parseAll(): Node {
     const node = this.conditional();
-    if (this.i < this.tokens.length) throw new TemplateError(`unexpected "${this.tokens[this.i]}"`);
+    this.end();
     return node;
+  }
+
+  /** `name = expression`, as `{% set %}` takes it. */
+  parseAssignment(): [string, Node] {
+    const name = this.tokens[this.i++];
+    if (!name || !/^[A-Za-z_]\w*$/.test(name) || name === 'value' || name === 'value_json') {
+      throw new TemplateError(`cannot set "${name ?? ''}"`);
+    }
+    this.expect('=');
+    return [name, this.parseAll()];
+  }
+
+  private end(): void {
+    if (this.i < this.tokens.length) throw new TemplateError(`unexpected "${this.tokens[this.i]}"`);
   }
 
   private peek(): string | undefined { return this.tokens[this.i]; }
@@ -102,6 +125,11 @@ class Parser {
       const negate = this.eat('not');
       this.expect('defined');
       return { t: 'defined', a, negate };
+    }
+    if (op === 'in' || (op === 'not' && this.tokens[this.i + 1] === 'in')) {
+      const negate = op === 'not';
+      this.i += negate ? 2 : 1;
+      return { t: 'in', a, b: this.additive(), negate };
     }
     if (op && ['==', '!=', '<', '>', '<=', '>='].includes(op)) {
       this.i++;
@@ -174,7 +202,27 @@ class Parser {
     if (tok === 'true' || tok === 'True') return { t: 'lit', v: true };
     if (tok === 'false' || tok === 'False') return { t: 'lit', v: false };
     if (tok === 'none' || tok === 'None') return { t: 'lit', v: null };
-    if (NAMES.has(tok)) return { t: 'name', n: tok };
+    if (tok === '[') {
+      const items: Node[] = [];
+      if (!this.eat(']')) {
+        do items.push(this.conditional()); while (this.eat(','));
+        this.expect(']');
+      }
+      return { t: 'list', items };
+    }
+    if (tok === '{') {
+      const entries: Array<[Node, Node]> = [];
+      if (!this.eat('}')) {
+        do {
+          const key = this.conditional();
+          this.expect(':');
+          entries.push([key, this.conditional()]);
+        } while (this.eat(','));
+        this.expect('}');
+      }
+      return { t: 'dict', entries };
+    }
+    if (NAMES.has(tok) || this.locals.has(tok)) return { t: 'name', n: tok };
     throw new TemplateError(`unsupported name "${tok}"`);
   }
 }
@@ -214,8 +262,42 @@ function applyFilter(f: string, v: unknown, args: unknown[]): unknown {
     case 'upper': return String(v).toUpperCase();
     case 'trim': return String(v).trim();
     case 'string': return stringify(v);
+    case 'bool': return toBoolean(v);
+    case 'replace': return String(v).split(String(args[0] ?? '')).join(String(args[1] ?? ''));
+    case 'is_defined':
+      if (v === undefined) throw new TemplateError('the value is undefined');
+      return v;
+    case 'tojson':
+    case 'to_json': return JSON.stringify(v ?? null);
+    case 'from_json': {
+      try {
+        return JSON.parse(String(v));
+      } catch {
+        throw new TemplateError(`cannot read ${JSON.stringify(v)} as JSON`);
+      }
+    }
     default: return v === undefined ? args[0] : v;
   }
+}
+
+/** Jinja's truth for the bool filter: numbers other than 0, and yes/on/true/1 as text. */
+function toBoolean(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') {
+    const word = v.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1', 'enable'].includes(word)) return true;
+    if (['false', 'no', 'off', '0', 'disable', 'none', ''].includes(word)) return false;
+  }
+  throw new TemplateError(`cannot use ${JSON.stringify(v)} as a boolean`);
+}
+
+/** `a in b`: an item of a list, a key of an object, a piece of a text. */
+function contains(b: unknown, a: unknown): boolean {
+  if (Array.isArray(b)) return b.includes(a);
+  if (typeof b === 'string') return b.includes(stringify(a));
+  if (b !== null && typeof b === 'object') return Object.hasOwn(b, String(a));
+  throw new TemplateError(`cannot look for a value in ${JSON.stringify(b)}`);
 }
 
 function arithmetic(op: string, a: unknown, b: unknown): unknown {
@@ -254,6 +336,13 @@ function evaluate(node: Node, scope: Scope): unknown {
     case 'not': return !evaluate(node.a, scope);
     case 'neg': return -toNumber(evaluate(node.a, scope), 'a number');
     case 'defined': return (evaluate(node.a, scope) !== undefined) !== node.negate;
+    case 'in': return contains(evaluate(node.b, scope), evaluate(node.a, scope)) !== node.negate;
+    case 'list': return node.items.map((item) => evaluate(item, scope));
+    case 'dict': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of node.entries) out[String(evaluate(k, scope))] = evaluate(v, scope);
+      return out;
+    }
     case 'if': return evaluate(node.c, scope) ? evaluate(node.a, scope) : evaluate(node.b, scope);
     case 'bin': {
       if (node.op === 'and') return evaluate(node.a, scope) && evaluate(node.b, scope);
@@ -280,37 +369,128 @@ export interface CompiledTemplate {
   render(scope: Scope): unknown;
 }
 
+/** A template's pieces: text, `{{ expressions }}`, `{% if %}` branches and `{% set %}`. */
+type Item = string | { expr: Node } | { branches: Array<{ cond?: Node; body: Item[] }> }
+  | { set: string; value: Node };
+
+const OPENERS = { '{{': '}}', '{%': '%}', '{#': '#}' } as const;
+
+/**
+ * Splits a template into text and tags, `[kind, inside]` for each tag; a `-` inside a tag's
+ * brace trims the whitespace next to it in the text on that side.
+ */
+function lex(source: string): Array<string | [keyof typeof OPENERS, string]> {
+  const out: Array<string | [keyof typeof OPENERS, string]> = [];
+  let rest = source;
+  let trimNext = false;
+  for (;;) {
+    const found = (Object.keys(OPENERS) as Array<keyof typeof OPENERS>)
+      .map((o) => [o, rest.indexOf(o)] as const).filter(([, at]) => at >= 0)
+      .sort((a, b) => a[1] - b[1])[0];
+    let text = found ? rest.slice(0, found[1]) : rest;
+    if (trimNext) text = text.trimStart();
+    if (!found) {
+      if (text) out.push(text);
+      return out;
+    }
+    const [opener, at] = found;
+    const close = rest.indexOf(OPENERS[opener], at + 2);
+    if (close < 0) throw new TemplateError(`"${opener}" without "${OPENERS[opener]}"`);
+    let inside = rest.slice(at + 2, close);
+    if (inside.startsWith('-')) {
+      text = text.trimEnd();
+      inside = inside.slice(1);
+    }
+    trimNext = inside.endsWith('-');
+    if (trimNext) inside = inside.slice(0, -1);
+    if (text) out.push(text);
+    if (opener !== '{#') out.push([opener, inside]);
+    rest = rest.slice(close + 2);
+  }
+}
+
+/** Builds the pieces into blocks: `{% if %}`...`{% endif %}` nest, `{% set %}` names a value. */
+function parseTemplate(source: string): Item[] {
+  const locals = new Set<string>();
+  const root: Item[] = [];
+  // The open if statements, innermost last, each with the body being filled.
+  const open: Array<{ item: { branches: Array<{ cond?: Node; body: Item[] }> }; body: Item[] }>
+    = [];
+  const body = () => open[open.length - 1]?.body ?? root;
+  for (const piece of lex(source)) {
+    if (typeof piece === 'string') {
+      body().push(piece);
+      continue;
+    }
+    const [kind, inside] = piece;
+    const tokens = tokenize(inside);
+    if (kind === '{{') {
+      body().push({ expr: new Parser(tokens, locals).parseAll() });
+      continue;
+    }
+    const [word, ...rest] = tokens;
+    const parse = () => new Parser(rest, locals).parseAll();
+    const current = open[open.length - 1];
+    if (word === 'if') {
+      const item = { branches: [{ cond: parse(), body: [] as Item[] }] };
+      body().push(item);
+      open.push({ item, body: item.branches[0]!.body });
+    } else if ((word === 'elif' || word === 'else') && current) {
+      const last = current.item.branches[current.item.branches.length - 1]!;
+      if (last.cond === undefined) throw new TemplateError(`"${word}" after "else"`);
+      const branch = { cond: word === 'elif' ? parse() : undefined, body: [] as Item[] };
+      if (word === 'else' && rest.length > 0) throw new TemplateError('unexpected after "else"');
+      current.item.branches.push(branch);
+      current.body = branch.body;
+    } else if (word === 'endif' && current && rest.length === 0) {
+      open.pop();
+    } else if (word === 'set') {
+      const [name, value] = new Parser(rest, locals).parseAssignment();
+      body().push({ set: name, value });
+      locals.add(name);
+    } else {
+      throw new TemplateError(`unsupported statement "${word ?? ''}"`);
+    }
+  }
+  if (open.length > 0) throw new TemplateError('"if" without "endif"');
+  return root;
+}
+
+function renderBlock(items: Item[], scope: Scope, out: string[]): void {
+  for (const item of items) {
+    if (typeof item === 'string') out.push(item);
+    else if ('expr' in item) out.push(stringify(evaluate(item.expr, scope)));
+    else if ('set' in item) scope.names![item.set] = evaluate(item.value, scope);
+    else {
+      const taken = item.branches.find((b) => b.cond === undefined || evaluate(b.cond, scope));
+      if (taken) renderBlock(taken.body, scope, out);
+    }
+  }
+}
+
 /** Compiles a template, or throws TemplateError naming the template and what is unsupported. */
 export function compileTemplate(source: string): CompiledTemplate {
-  if (source.includes('{%') || source.includes('{#')) {
-    throw new TemplateError(`unsupported template ${source}: statements and comments`);
-  }
-  const parts: Array<string | Node> = [];
-  let rest = source;
+  let items: Item[];
   try {
-    for (let open = rest.indexOf('{{'); open >= 0; open = rest.indexOf('{{')) {
-      const close = rest.indexOf('}}', open);
-      if (close < 0) throw new TemplateError('"{{" without "}}"');
-      if (open > 0) parts.push(rest.slice(0, open));
-      parts.push(new Parser(tokenize(rest.slice(open + 2, close))).parseAll());
-      rest = rest.slice(close + 2);
-    }
+    items = parseTemplate(source);
   } catch (err) {
     throw new TemplateError(`unsupported template ${source}: ${(err as Error).message}`);
   }
-  if (rest) parts.push(rest);
-  const meaningful = parts.filter((p) => typeof p !== 'string' || p.trim() !== '');
-  const single = meaningful.length === 1 && typeof meaningful[0] !== 'string'
-    ? meaningful[0] : undefined;
+  const meaningful = items.filter((p) => typeof p !== 'string' || p.trim() !== '');
+  const only = meaningful.length === 1 ? meaningful[0] : undefined;
+  const single = only !== undefined && typeof only !== 'string' && 'expr' in only
+    ? only.expr : undefined;
 
   return {
     source,
     render(scope) {
       try {
         if (single) return evaluate(single, scope);
-        return parts
-          .map((p) => (typeof p === 'string' ? p : stringify(evaluate(p, scope))))
-          .join('');
+        // `{% set %}` writes its names into a copy, so each rendering starts afresh.
+        const local: Scope = { ...scope, names: { ...scope.names } };
+        const out: string[] = [];
+        renderBlock(items, local, out);
+        return out.join('');
       } catch (err) {
         throw new TemplateError(`template ${source}: ${(err as Error).message}`);
       }

@@ -27,6 +27,22 @@ const cases: Array<[string, string, unknown]> = [
   ['{"brightness": {{ value }}}', '128', '{"brightness": 128}'],
   ['  {{ value_json.temperature }}  ', '', 21.46],
   ['T={{ value_json.temperature }}°', '', 'T=21.46°'],
+  ["{% if value_json.temperature > 20 %}warm{% else %}cold{% endif %}", '', 'warm'],
+  ["{% if value_json.raw == '1' %}a{% elif value_json.raw == '7' %}b{% else %}c{% endif %}", '',
+    'b'],
+  ["{% if value_json.missing is defined %}x{% endif %}", '', ''],
+  ["{% set modes = {'on': 'heating', None: 'idle'} %}{{ modes[value_json.state] }}", '',
+    'heating'],
+  ["{% set t = value_json.temperature %}{{ t | round(1) }} °C", '', '21.5 °C'],
+  ["{%- if value_json.a is defined -%}\n  {{ value_json.a.b }}\n{%- endif -%}", '', 'deep'],
+  ['{# a comment #}{{ value_json.raw | int }}', '', 7],
+  ["{{ 'yes' if value_json.state in ['on', 'auto'] else 'no' }}", '', 'yes'],
+  ["{{ 'yes' if 'odd key' not in value_json else 'no' }}", '', 'no'],
+  ['{{ value_json.temperature | is_defined }}', '', 21.46],
+  ["{{ value | replace(',', '.') | float }}", '21,5', 21.5],
+  ['{{ value_json.state | bool }}', '', true],
+  ['{{ value_json.a | tojson }}', '', '{"b":"deep"}'],
+  ["{{ (value | from_json).n }}", '{"n": 3}', 3],
 ];
 
 t.test('the supported value_template forms evaluate like Home Assistant', async (t) => {
@@ -36,10 +52,15 @@ t.test('the supported value_template forms evaluate like Home Assistant', async 
 });
 
 const refused = [
-  '{% if value %}on{% endif %}',
+  '{% for x in value_json %}{{ x }}{% endfor %}',
+  '{% if value %}on',
+  '{% else %}',
+  '{% if value %}a{% else %}b{% else %}c{% endif %}',
+  '{% set value = 1 %}{{ value }}',
+  '{{ y_unknown }}{% set y_unknown = 1 %}',
   '{{ states("sensor.x") }}',
   '{{ value.__class__ }}',
-  '{{ value | tojson }}',
+  '{{ value | regex_replace("a", "b") }}',
   '{{ now() }}',
   '{{ value_json.a ',
   '{{ value_json[ }}',
@@ -58,4 +79,8 @@ t.test('a value that cannot be converted is an error, not a silent zero', async 
     /cannot use "unavailable" as a number/);
   t.throws(() => compileTemplate('x{{ value_json.nope }}').render({ value: '', value_json: {} }),
     /undefined/);
+  t.throws(() => compileTemplate('{{ value_json.nope | is_defined }}')
+    .render({ value: '', value_json: {} }), /undefined/, 'is_defined refuses a missing value');
+  t.throws(() => compileTemplate('{{ value | bool }}').render({ value: 'maybe' }),
+    /as a boolean/);
 });
