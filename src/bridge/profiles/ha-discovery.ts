@@ -1,8 +1,8 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import { hexOfColorObject, hexOfColorText, type ColorSpace } from './colors.js';
 import {
-  num, partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
-  type PercentRange,
+  num, partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config,
+  type Part, type PercentRange,
 } from './ha-components.js';
 import { isPlainObject } from './json-path.js';
 import {
