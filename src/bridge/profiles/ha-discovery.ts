@@ -1,74 +1,23 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
-import { hexOfColorObject, hexOfColorText, type ColorSpace } from './colors.js';
 import {
-  num, partKeys, partsOf, percentOf, str, WORDED, wordedCommands, wordedStates, type Config,
-  type Part, type PercentRange,
+  num, partKeys, partsOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
 } from './ha-components.js';
+import {
+  readAttributes, readEntity, readJsonLight, type Availability, type Entity, type Readings,
+} from './ha-readings.js';
 import { isPlainObject } from './json-path.js';
 import {
   capabilitiesOf, type Capability, type EntityCommand, type LearnedProperty,
 } from './learned.js';
 import type { Profile } from './profile.js';
-import { snake } from './readings.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { DiscoverySpec, RuleSpec } from './spec.js';
-import { compileTemplate, type CompiledTemplate } from './template-eval.js';
-import { knownProperty } from './units.js';
+import { compileTemplate } from './template-eval.js';
 
-/**
- * Home Assistant MQTT discovery: a retained config message per entity announces where its
- * state and availability are published, how to read them (value_template) and how to
- * command it. Entities are grouped into devices by the device block's identifiers. The
- * announced topics become subscriptions learned at run time.
- */
-interface Availability {
-  topic: string;
-  online: string;
-  offline: string;
-  template?: CompiledTemplate;
-}
-
-interface Entity {
-  deviceId: string;
-  property: string;
-  kind: string;
-  /**
-   * A light of the JSON schema: its state topic carries one object (`state`, `brightness`,
-   * `color_temp`...), each key read as a property of its own.
-   */
-  jsonParts?: Part[];
-  /**
-   * A light of the default schema: brightness, colour temperature and effect have topics of
-   * their own, each read (and commanded) as an entity of its own.
-   */
-  parts?: Entity[];
-  stateTopic?: string;
-  template?: CompiledTemplate;
-  templateError?: string;
-  stateOn: string;
-  stateOff: string;
-  /** A cover's or lock's own words for its states, to the standard ones (open, locked...). */
-  states?: Map<string, string>;
-  /** Its numbers are read as a percentage of this range. */
-  range?: PercentRange;
-  /** An event entity: each message names an event_type, read as the property's value. */
-  event?: boolean;
-  /** A default-schema light's colour topic: "r,g,b", "h,s" or "x,y", read as #rrggbb. */
-  colorSpace?: ColorSpace;
-  /**
-   * json_attributes_topic: a JSON object (or what json_attributes_template makes of the
-   * message) whose keys are further readings of the device.
-   */
-  attributesTopic?: string;
-  attributesTemplate?: CompiledTemplate;
-  unit?: string;
-  deviceClass?: string;
-  availability: Availability[];
-  /** How several availability topics combine (availability_mode): all, any or latest. */
-  availabilityMode: 'all' | 'any' | 'latest';
-  /** The last state each availability topic reported. */
-  availabilityStates: Map<string, boolean>;
-}
+// Home Assistant MQTT discovery: a retained config message per entity announces where its
+// state and availability are published, how to read them (value_template) and how to
+// command it. Entities are grouped into devices by the device block's identifiers. The
+// announced topics become subscriptions learned at run time.
 
 function expand(raw: Config, spec: DiscoverySpec): Config {
   const rename = (o: Config, table: Record<string, string> | undefined): Config =>
@@ -168,59 +117,6 @@ function topicsOf(e: Entity): string[] {
 /** The same with its parts' state topics (a default-schema light's brightness...). */
 function allTopics(e: Entity): string[] {
   return [...topicsOf(e), ...(e.parts ?? []).flatMap(topicsOf)];
-}
-
-type Readings = Record<string, Reading>;
-
-const COLOR_TEXT: Record<ColorSpace, string> = { rgb: 'r,g,b', hs: 'h,s', xy: 'x,y' };
-
-/**
- * An attribute's key as a property name, in snake case (`RestartReason` is
- * `restart_reason`); undefined for a key that leaves no such name (`Signal (dBm)`).
- */
-function attributeName(key: string): string | undefined {
-  const name = snake(key.trim());
-  return /^[a-z0-9_][a-z0-9_.:]*$/.test(name) ? name : undefined;
-}
-
-/**
- * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
- * the light's property, each part the config declared under its own.
- */
-function readJsonLight(e: Entity, parts: Part[], json: unknown,
-  jsonError: string | undefined): Readings | string {
-  if (jsonError) return jsonError;
-  if (!isPlainObject(json)) return 'a JSON-schema light reports a JSON object';
-  const readings: Readings = {};
-  if (json.state === e.stateOn || json.state === e.stateOff) {
-    readings[e.property] = { value: json.state === e.stateOn };
-  } else if (json.state !== undefined) {
-    return `unexpected state ${JSON.stringify(json.state)} (expected ON or OFF)`;
-  }
-  for (const part of parts) {
-    const value = json[part.key];
-    if (part.colorSpace) {
-      const hex = isPlainObject(value) ? hexOfColorObject(value, json.color_mode) : undefined;
-      if (hex) readings[part.property] = { value: hex };
-    } else if (typeof value === 'number' || typeof value === 'string') {
-      const reading: Reading = { value };
-      if (part.capability?.unit && typeof value === 'number') reading.unit = part.capability.unit;
-      readings[part.property] = reading;
-    }
-  }
-  if (Object.keys(readings).length === 0) return 'no light state in the message';
-  return readings;
-}
-
-/** The event_type of an event entity's message (an object, or JSON text of one). */
-function eventTypeOf(value: unknown): string | undefined {
-  let object = value;
-  if (typeof value === 'string' && looksLikeJson(value)) {
-    const parsed = parseJson(value);
-    object = parsed.ok ? parsed.value : undefined;
-  }
-  const type = isPlainObject(object) ? object.event_type : undefined;
-  return typeof type === 'string' && type !== '' ? type : undefined;
 }
 
 export class HaDiscovery {
@@ -571,7 +467,8 @@ export class HaDiscovery {
         if (online !== undefined) push(e.deviceId, { kind: 'availability', online });
       }
       if (e.attributesTopic === topic) {
-        const attributes = this.readAttributes(e, text, json, jsonError);
+        const attributes = readAttributes(e, text, json, jsonError,
+          this.profile.device(e.deviceId).properties);
         if (typeof attributes === 'string') errors.push(attributes);
         else if (Object.keys(attributes).length > 0) {
           push(e.deviceId, { kind: 'readings', readings: attributes });
@@ -579,7 +476,7 @@ export class HaDiscovery {
       }
       if (e.stateTopic !== topic) continue;
       const outcome = e.jsonParts ? readJsonLight(e, e.jsonParts, json, jsonError)
-        : this.readEntity(e, text, json, jsonError);
+        : readEntity(e, text, json, jsonError);
       if (typeof outcome === 'string') errors.push(outcome);
       else if (e.jsonParts) push(e.deviceId, { kind: 'readings', readings: outcome as Readings });
       else push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome as Reading } });
@@ -588,110 +485,4 @@ export class HaDiscovery {
     return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));
   }
 
-  /**
-   * An entity's attributes (json_attributes_topic): each key with a number, text or boolean
-   * is a reading of its device under its own name (`rssi`, `last_seen`), unless the device
-   * has a property of that name already, which its own entity reads. Nested values are left
-   * out, and no unit is guessed: attributes come without one (Tasmota's RSSI is a
-   * percentage, not dBm).
-   */
-  private readAttributes(e: Entity, text: string, json: unknown, jsonError: string | undefined):
-    Readings | string {
-    let value: unknown = json;
-    if (e.attributesTemplate) {
-      try {
-        value = e.attributesTemplate.render({ value: text, value_json: json });
-      } catch (err) {
-        return `json_attributes_template: ${(err as Error).message}`;
-      }
-      if (typeof value === 'string' && looksLikeJson(value)) {
-        const parsed = parseJson(value);
-        value = parsed.ok ? parsed.value : undefined;
-      }
-    } else if (jsonError) {
-      return jsonError;
-    }
-    if (!isPlainObject(value)) return 'attributes are not a JSON object';
-    const properties = this.profile.device(e.deviceId).properties;
-    const readings: Readings = {};
-    for (const [key, v] of Object.entries(value)) {
-      const property = attributeName(key);
-      if (!property || Object.hasOwn(properties, property)) continue;
-      if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') continue;
-      readings[property] = { value: v };
-    }
-    return readings;
-  }
-
-  /**
-   * An event entity's message: `{"event_type": "press", ...}`, or what its value_template
-   * makes of the payload (the same JSON, as Home Assistant expects it).
-   */
-  private readEvent(e: Entity, text: string, json: unknown, jsonError: string | undefined):
-    Reading | string {
-    let value: unknown = json;
-    if (e.template) {
-      try {
-        value = e.template.render({ value: text, value_json: json });
-      } catch (err) {
-        return (err as Error).message;
-      }
-    } else if (jsonError) {
-      return jsonError;
-    }
-    const type = eventTypeOf(value);
-    return type === undefined ? 'an event message names no event_type' : { value: type };
-  }
-
-  private readEntity(e: Entity, text: string, json: unknown, jsonError: string | undefined):
-    Reading | string {
-    if (e.templateError) return e.templateError;
-    if (e.event) return this.readEvent(e, text, json, jsonError);
-    let value: unknown = text;
-    if (e.template) {
-      if (jsonError && e.template.source.includes('value_json')) return jsonError;
-      try {
-        value = e.template.render({ value: text, value_json: json });
-      } catch (err) {
-        return (err as Error).message;
-      }
-      if (value === undefined) return `template ${e.template.source} gave no value`;
-    }
-    const known = knownProperty(e.property);
-    const reading = (v: Reading['value']): Reading => {
-      const r: Reading = { value: v };
-      const unit = e.unit ?? (typeof v === 'number' && !e.deviceClass ? known?.unit : undefined);
-      if (unit && typeof v === 'number') r.unit = unit;
-      const cls = e.deviceClass ?? known?.deviceClass;
-      if (cls) r.deviceClass = cls;
-      return r;
-    };
-    const s = typeof value === 'string' ? value.trim() : value;
-    if (e.colorSpace) {
-      const hex = hexOfColorText(String(s), e.colorSpace);
-      return hex ? reading(hex) : `expected a colour as ${COLOR_TEXT[e.colorSpace]}, got ` +
-        JSON.stringify(s);
-    }
-    if (e.kind === 'binary' || e.kind === 'binary_sensor') {
-      if (typeof s === 'boolean') return reading(s);
-      if (String(s) === e.stateOn) return reading(true);
-      if (String(s) === e.stateOff) return reading(false);
-      return `unexpected state ${JSON.stringify(s)} (expected ${e.stateOn} or ${e.stateOff})`;
-    }
-    if (e.states) {
-      const state = e.states.get(String(s));
-      return state === undefined ? `unexpected state ${JSON.stringify(s)} (expected one of ` +
-        `${[...e.states.keys()].join(', ')})` : reading(state);
-    }
-    if (typeof s === 'number' || typeof s === 'boolean') {
-      return reading(typeof s === 'number' && e.range ? percentOf(s, e.range) : s);
-    }
-    const n = s === '' ? NaN : Number(s);
-    if (e.kind === 'numeric' && !Number.isFinite(n)) {
-      return `expected a number, got ${JSON.stringify(s)}`;
-    }
-    if (e.range && Number.isFinite(n)) return reading(percentOf(n, e.range));
-    if (e.kind !== 'enum' && e.kind !== 'text' && Number.isFinite(n)) return reading(n);
-    return reading(typeof s === 'string' ? s : JSON.stringify(s));
-  }
 }
