@@ -3,7 +3,7 @@ import { hexOfChannels } from './colors.js';
 import { getPath, isPlainObject, leaves } from './json-path.js';
 import type { LearnedDevice } from './learned.js';
 import { holds, looksLikeJson, parseJson } from './sources.js';
-import type { FieldSpec, PayloadSpec, Scalar } from './spec.js';
+import type { FieldSpec, PayloadSpec, Scalar, UnitKeySpec } from './spec.js';
 import { compilePattern, renderTemplate, type TopicPattern } from './topic-pattern.js';
 import { knownProperty } from './units.js';
 
@@ -34,6 +34,8 @@ function toBoolean(text: string, booleans: Record<string, boolean> | undefined):
 
 class Reader {
   readonly result: ReadResult = { readings: {}, captures: {} };
+  /** Units the message itself gives, by device class (see PayloadSpec.unitKeys). */
+  unitsByClass: Map<string, string> | undefined;
 
   constructor(private readonly spec: PayloadSpec, private readonly device: LearnedDevice) {}
 
@@ -48,8 +50,9 @@ class Reader {
     const learned = this.device.properties[property];
     const known = knownProperty(property);
     const reading: Reading = { value: v };
-    const unit = learned?.unit ?? field.unit ?? (typeof v === 'number' ? known?.unit : undefined);
     const deviceClass = field.deviceClass ?? learned?.deviceClass ?? known?.deviceClass;
+    const unit = (deviceClass === undefined ? undefined : this.unitsByClass?.get(deviceClass))
+      ?? learned?.unit ?? field.unit ?? (typeof v === 'number' ? known?.unit : undefined);
     if (unit !== undefined && typeof v === 'number') reading.unit = unit;
     if (deviceClass !== undefined) reading.deviceClass = deviceClass;
     this.result.readings[property] = reading;
@@ -125,6 +128,19 @@ class Reader {
   }
 }
 
+/** The units a message names in its unit keys, by device class. */
+function unitsGiven(unitKeys: Record<string, UnitKeySpec>, object: Record<string, unknown>):
+  Map<string, string> {
+  const units = new Map<string, string>();
+  for (const [key, { deviceClass, names }] of Object.entries(unitKeys)) {
+    const given = object[key];
+    if (typeof given !== 'string' || given.trim() === '') continue;
+    const name = names && Object.hasOwn(names, given) ? names[given]! : given.trim();
+    units.set(deviceClass, name);
+  }
+  return units;
+}
+
 /** `each` key patterns, compiled once: profiles are loaded once and never change. */
 const keyPatterns = new Map<string, TopicPattern>();
 
@@ -150,6 +166,7 @@ export function readPayload(spec: PayloadSpec, text: string, captures: Record<st
   if (!json.ok) return json;
   if (!isPlainObject(json.value)) return { ok: false, reason: 'expected a JSON object' };
   if (!holds(spec.when, json.value)) return { ok: true, result: reader.result };
+  if (spec.unitKeys) reader.unitsByClass = unitsGiven(spec.unitKeys, json.value);
 
   if (spec.each) {
     const read = new Set<string>();

@@ -45,6 +45,8 @@ const capabilityDecl = object({ kind: capabilityKind, property: str, valueOn: sc
   values: { type: 'array', items: str, description: 'a list of strings' }, format: colorHex },
 ['kind']);
 
+const unitKey = object({ deviceClass: str, names: map }, ['deviceClass']);
+
 const rule: SchemaNode = object({
   pattern: str,
   kind: { type: 'string', description: 'a rule kind: readings, availability, info, device-list, ' +
@@ -62,6 +64,7 @@ const rule: SchemaNode = object({
     naming: { type: 'string', enum: ['keep', 'snake'], description: 'keep or snake' },
     nested: { type: 'string', enum: ['path', 'leaf'], description: 'path or leaf' },
     exclude: { type: 'array', items: str }, booleans: map, when: condition,
+    unitKeys: map,
     each: { type: 'array',
       items: object({ path: { type: 'string' }, key: str, keyField: str, where: map,
         fields: map }, ['path', 'key']) },
@@ -148,6 +151,10 @@ function checkRule(rule: RuleSpec, field: string): Problem[] {
   problems.push(...checkMap(rule.where, `${field}.where`, isList, 'a list of strings'));
   problems.push(...checkMap(rule.payload?.booleans, `${field}.payload.booleans`,
     (v) => typeof v === 'boolean', 'true or false'));
+  const isUnitKey = (v: unknown) => checkSchema(unitKey, v).length === 0
+    && Object.values((v as { names?: object }).names ?? {}).every(isString);
+  problems.push(...checkMap(rule.payload?.unitKeys, `${field}.payload.unitKeys`, isUnitKey,
+    '{ deviceClass, names } with names a map of strings'));
   const isField = (v: unknown) => isString(v) || checkSchema(fieldSpec, v).length === 0;
   const fieldMessage =
     'a property name or { property, unit, deviceClass, scale, ignore, format }';

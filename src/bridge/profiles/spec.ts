@@ -47,6 +47,11 @@ export interface PayloadSpec {
   exclude?: string[];
   /** Strings that mean a boolean state, e.g. { ON: true, OFF: false }. */
   booleans?: Record<string, boolean>;
+  /**
+   * Top-level keys whose value is the unit of the message's readings of one device class
+   * (Tasmota's `TempUnit: F` beside its temperatures), spelt as `names` maps it, else as sent.
+   */
+  unitKeys?: Record<string, UnitKeySpec>;
   /** Read the message only when this holds (e.g. method NotifyStatus). */
   when?: Condition;
   /**
@@ -55,6 +60,12 @@ export interface PayloadSpec {
    * NotifyStatus carries "switch:0", "temperature:0"... side by side).
    */
   each?: EachSpec[];
+}
+
+export interface UnitKeySpec {
+  deviceClass: string;
+  /** The unit for each value of the key (C: °C); a value not listed is the unit as it is. */
+  names?: Record<string, string>;
 }
 
 export interface EachSpec {

@@ -75,6 +75,14 @@ const bad: Array<[string, string, RegExp]> = [
     'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
       + '    payload: { fields: { temp: 7 } }\n',
     /^broken\.yaml: rules\.0\.payload\.fields\.temp: expected a property name/],
+  ['a unit key without its device class',
+    'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
+      + '    payload: { unitKeys: { TempUnit: { names: { F: "°F" } } } }\n',
+    /^broken\.yaml: rules\.0\.payload\.unitKeys\.TempUnit: expected \{ deviceClass, names \}/],
+  ['a unit key naming a unit with a number',
+    'name: broken\nrules:\n  - pattern: "a/{device}"\n    kind: readings\n'
+      + '    payload: { unitKeys: { TempUnit: { deviceClass: temperature, names: { F: 1 } } } }\n',
+    /^broken\.yaml: rules\.0\.payload\.unitKeys\.TempUnit: expected/],
   ['a QoS of 3', 'name: broken\nrules: []\ncommands: { qos: 3 }\n',
     /^broken\.yaml: commands\.qos: expected a QoS of 0, 1 or 2, got 3$/],
   ["a property's command without its topic",
