@@ -190,6 +190,21 @@ const CASES: Case[] = [
       report: ['house/alarm/state', 'arming'], reply: /^Sent\./ },
   },
   {
+    // A vacuum through discovery: its state, battery and fan speed from one JSON state.
+    profile: 'homeassistant', alias: 'device_homeassistant_rockrobo', name: 'Robot',
+    messages: [
+      ['homeassistant/vacuum/rockrobo/vacuum/config', { name: 'Robot', uniq_id: 'rockrobo_vac',
+        stat_t: 'valetudo/rockrobo/state', cmd_t: 'valetudo/rockrobo/command', pl_ret: 'HOME',
+        sup_feat: ['start', 'stop', 'return_home', 'battery'],
+        dev: { ids: 'rockrobo', name: 'Robot' } }, true],
+      ['valetudo/rockrobo/state', { state: 'cleaning', battery_level: 64 }],
+    ],
+    body: 'vacuum cleaning · 64 % vacuum battery',
+    command: { text: '!set vacuum return_to_base', topic: 'valetudo/rockrobo/command',
+      payload: 'HOME', report: ['valetudo/rockrobo/state', { state: 'returning' }],
+      reply: /^Sent\./ },
+  },
+  {
     profile: 'homie', alias: 'device_homie_super-car', name: 'Super car',
     messages: [
       ['homie/super-car/$state', 'ready', true],

@@ -71,6 +71,17 @@ export interface Worded {
     /** Offered only where supported_features lists this, when the config has that list. */
     feature?: string }>;
   states: Array<[state: string, fallback: string]>;
+  /** The features Home Assistant assumes when the config lists no supported_features. */
+  defaultFeatures?: string[];
+}
+
+/** What Home Assistant takes a vacuum to support when its config does not say. */
+const VACUUM_FEATURES = ['start', 'stop', 'return_home', 'battery', 'clean_spot'];
+
+/** The supported_features a config lists, else `fallback` (undefined: everything). */
+function featuresOf(config: Config, fallback?: string[]): string[] | undefined {
+  return Array.isArray(config.supported_features)
+    ? config.supported_features.map(String) : fallback;
 }
 
 /** An alarm panel's arming commands, each offered where its supported_features say so. */
@@ -108,6 +119,23 @@ export const WORDED: Record<string, Worded> = {
       'armed_custom_bypass', 'pending', 'triggered', 'arming', 'disarming']
       .map((state) => [state, state]),
   },
+  // A vacuum reports its state in the JSON of its state topic. It takes a while to start,
+  // dock or stop, so its commands are answered as sent.
+  vacuum: {
+    commands: [
+      { value: 'start', key: 'payload_start', fallback: 'start', feature: 'start' },
+      { value: 'pause', key: 'payload_pause', fallback: 'pause', feature: 'pause' },
+      { value: 'stop', key: 'payload_stop', fallback: 'stop', feature: 'stop' },
+      { value: 'return_to_base', key: 'payload_return_to_base', fallback: 'return_to_base',
+        feature: 'return_home' },
+      { value: 'clean_spot', key: 'payload_clean_spot', fallback: 'clean_spot',
+        feature: 'clean_spot' },
+      { value: 'locate', key: 'payload_locate', fallback: 'locate', feature: 'locate' },
+    ],
+    states: ['cleaning', 'docked', 'idle', 'paused', 'returning', 'error']
+      .map((state) => [state, state]),
+    defaultFeatures: VACUUM_FEATURES,
+  },
   lock: {
     commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
       { value: 'unlock', key: 'payload_unlock', fallback: 'UNLOCK', state: 'unlocked' },
@@ -126,8 +154,7 @@ export function wordedCommands(words: Worded, property: string, config: Config):
 } {
   const payloads: Record<string, string> = {};
   const states: Record<string, string> = {};
-  const features = Array.isArray(config.supported_features)
-    ? config.supported_features.map(String) : undefined;
+  const features = featuresOf(config, words.defaultFeatures);
   for (const { value, key, fallback, state, feature } of words.commands) {
     if (feature && features && !features.includes(feature)) continue;
     const payload = config[key] === null ? undefined : str(config[key]) ?? fallback;
@@ -197,6 +224,27 @@ function fanParts(property: string, config: Config): Part[] {
         valueOff: str(config.payload_oscillation_off) ?? 'oscillate_off' } },
   ];
   return announced(parts, config);
+}
+
+/**
+ * A vacuum's battery level (read) and fan speed (read, and set on set_fan_speed_topic to one
+ * of fan_speed_list), where its supported_features include them: keys of its state's JSON.
+ */
+function vacuumParts(property: string, config: Config): Part[] {
+  const features = featuresOf(config, VACUUM_FEATURES)!;
+  const parts: Part[] = [];
+  if (features.includes('battery')) {
+    parts.push({ key: 'battery_level', property: `${property}_battery`, kind: 'sensor',
+      unit: '%', deviceClass: 'battery' });
+  }
+  if (features.includes('fan_speed')) {
+    parts.push({ key: 'fan_speed', property: `${property}_fan_speed`,
+      capability: { property: `${property}_fan_speed`, kind: 'enum',
+        values: listed(config, 'fan_speed_list', []) },
+      keys: { stateTopic: '-', template: '-', commandTopic: 'set_fan_speed_topic',
+        commandTemplate: '-' } });
+  }
+  return parts;
 }
 
 /**
@@ -366,6 +414,7 @@ export function partsOf(component: string, property: string, config: Config, jso
     case 'water_heater': return climateParts(property, config, WATER_HEATER);
     case 'humidifier': return climateParts(property, config, HUMIDIFIER);
     case 'fan': return fanParts(property, config);
+    case 'vacuum': return vacuumParts(property, config);
     default: return [];
   }
 }

@@ -3,7 +3,7 @@ import {
   num, partKeys, partsOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
 } from './ha-components.js';
 import {
-  readAttributes, readEntity, readJsonLight, type Availability, type Entity, type Readings,
+  readAttributes, readEntity, readJsonState, type Availability, type Entity, type Readings,
 } from './ha-readings.js';
 import { isPlainObject } from './json-path.js';
 import {
@@ -231,6 +231,8 @@ export class HaDiscovery {
     const kind = spec.components[component] ?? 'sensor';
     // A JSON-schema light says ON and OFF in its object's `state`, never through templates.
     const jsonLight = component === 'light' && config.schema === 'json';
+    // A vacuum's state topic carries JSON too, but its parts have command topics of their own.
+    const jsonState = jsonLight || component === 'vacuum';
 
     const entity = this.entityOf(deviceId, property, kind, config, jsonLight);
     entity.availability = availabilityOf(config);
@@ -240,7 +242,7 @@ export class HaDiscovery {
     const words = WORDED[component];
     if (words) entity.states = wordedStates(words, config);
     if (component === 'event') entity.event = true;
-    if (jsonLight) entity.jsonParts = parts;
+    if (jsonState) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
     }
@@ -475,7 +477,7 @@ export class HaDiscovery {
         }
       }
       if (e.stateTopic !== topic) continue;
-      const outcome = e.jsonParts ? readJsonLight(e, e.jsonParts, json, jsonError)
+      const outcome = e.jsonParts ? readJsonState(e, e.jsonParts, json, jsonError)
         : readEntity(e, text, json, jsonError);
       if (typeof outcome === 'string') errors.push(outcome);
       else if (e.jsonParts) push(e.deviceId, { kind: 'readings', readings: outcome as Readings });

@@ -24,8 +24,8 @@ export interface Entity {
   property: string;
   kind: string;
   /**
-   * A light of the JSON schema: its state topic carries one object (`state`, `brightness`,
-   * `color_temp`...), each key read as a property of its own.
+   * A light of the JSON schema or a vacuum: its state topic carries one object (`state`,
+   * `brightness`, `battery_level`...), each key read as a property of its own.
    */
   jsonParts?: Part[];
   /**
@@ -75,18 +75,28 @@ function attributeName(key: string): string | undefined {
 }
 
 /**
- * A JSON-schema light's state message, `{"state":"ON","brightness":128,...}`: on/off under
- * the light's property, each part the config declared under its own.
+ * A state topic carrying one JSON object: a JSON-schema light's `{"state":"ON",
+ * "brightness":128,...}` (on/off under the light's property), or a vacuum's `{"state":
+ * "docked","battery_level":61,...}` (its words); each part the config declared under its own
+ * property. A `null` state, which Home Assistant takes as unknown, is left out.
  */
-export function readJsonLight(e: Entity, parts: Part[], json: unknown,
+export function readJsonState(e: Entity, parts: Part[], json: unknown,
   jsonError: string | undefined): Readings | string {
   if (jsonError) return jsonError;
-  if (!isPlainObject(json)) return 'a JSON-schema light reports a JSON object';
+  if (!isPlainObject(json)) return 'expected a JSON object on this state topic';
   const readings: Readings = {};
-  if (json.state === e.stateOn || json.state === e.stateOff) {
-    readings[e.property] = { value: json.state === e.stateOn };
-  } else if (json.state !== undefined) {
-    return `unexpected state ${JSON.stringify(json.state)} (expected ON or OFF)`;
+  const state = json.state;
+  if (e.states && typeof state === 'string') {
+    const word = e.states.get(state);
+    if (word === undefined) {
+      return `unexpected state ${JSON.stringify(state)} (expected one of ` +
+        `${[...e.states.keys()].join(', ')})`;
+    }
+    readings[e.property] = { value: word };
+  } else if (!e.states && (state === e.stateOn || state === e.stateOff)) {
+    readings[e.property] = { value: state === e.stateOn };
+  } else if (state !== undefined && state !== null) {
+    return `unexpected state ${JSON.stringify(state)} (expected ${e.stateOn} or ${e.stateOff})`;
   }
   for (const part of parts) {
     const value = json[part.key];
@@ -95,11 +105,13 @@ export function readJsonLight(e: Entity, parts: Part[], json: unknown,
       if (hex) readings[part.property] = { value: hex };
     } else if (typeof value === 'number' || typeof value === 'string') {
       const reading: Reading = { value };
-      if (part.capability?.unit && typeof value === 'number') reading.unit = part.capability.unit;
+      const unit = part.unit ?? part.capability?.unit;
+      if (unit && typeof value === 'number') reading.unit = unit;
+      if (part.deviceClass) reading.deviceClass = part.deviceClass;
       readings[part.property] = reading;
     }
   }
-  if (Object.keys(readings).length === 0) return 'no light state in the message';
+  if (Object.keys(readings).length === 0) return 'no state in the message';
   return readings;
 }
 
