@@ -246,7 +246,7 @@ export async function rssOf(pid: number): Promise<number> {
 /**
  * CPU seconds a process has used so far (user + system, from /proc, Linux): `main` is its
  * main thread (the JavaScript event loop, the server's bottleneck), `all` every thread
- * (signing worker, LevelDB, libuv pool, GC helpers).
+ * (LevelDB, libuv pool, GC helpers, and the signing worker where it is on).
  */
 export async function cpuOf(pid: number): Promise<{ main: number; all: number }> {
   const ticks = async (path: string) => {

@@ -317,8 +317,8 @@ export async function benchMqtt(options: BenchMqttOptions = {}): Promise<Row[]> 
       meets: sat.acked >= TARGET.eventsPerSecond });
     rows.push({ metric: 'server CPU per event at saturation',
       measured: `${fmtInt(sat.cpuMain * 1e6)} µs`, target: '-',
-      comparison: `main thread; all threads ${fmtInt(sat.cpuAll * 1e6)} µs (signing worker, ` +
-        `LevelDB, GC helpers); the bench's MQTT clients and /sync follower ` +
+      comparison: `main thread; all threads ${fmtInt(sat.cpuAll * 1e6)} µs (LevelDB, GC ` +
+        `helpers); the bench's MQTT clients and /sync follower ` +
         `${fmtInt(sat.cpuClients * 1e6)} µs` });
     if (options.saturationOnly) {
       await follower.stop();

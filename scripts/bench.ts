@@ -59,8 +59,8 @@ async function measureServer(rows: Row[]): Promise<void> {
   for (const user of users) ownRooms.push(await createRoom(server.url, user));
 
   // Latency at a steady 1,000 messages/s: one message every millisecond for 10 s, after 3 s
-  // at the same rate that are not counted (the server's JIT warms up, its signing worker
-  // starts); the warm-up's own figures are printed too.
+  // at the same rate that are not counted (the server's JIT warms up); the warm-up's own
+  // figures are printed too.
   console.log('send-to-/sync latency at 1,000 messages/s: 3 s warm-up, then 10 s measured ...');
   const warm = await syncLatency(server.url, users[0]!, listener!, latencyRoom, 1, 1, 3_000);
   console.log(`  warm-up: p50 ${fmtMs(percentile(warm.delivery, 50))}, p99 ` +

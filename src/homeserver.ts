@@ -50,9 +50,10 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
   const events = new EventStore(db);
   const notifier = new Notifier(() => stream.durable);
   const accountStore = new AccountStore(db);
-  // Nobody waits for a signature (see rooms/event-signing.ts): while the server signs many,
-  // every batch goes to the worker, however small.
-  const signer = new BatchSigner(key, { minBatch: 1, log: log.child({ module: 'signer' }) });
+  // Nobody waits for a signature (see rooms/event-signing.ts): with a worker, while the
+  // server signs many, every batch goes to it, however small.
+  const signer = new BatchSigner(key, { minBatch: 1, worker: config.rooms.signing_worker,
+    log: log.child({ module: 'signer' }) });
   const rooms = new RoomService({
     db, events, groups, stream, notifier, identity, signer, log: log.child({ module: 'rooms' }),
   });

@@ -54,12 +54,13 @@ export const configSchema = {
     rooms: {
       type: 'object',
       additionalProperties: false,
-      required: ['default_version'],
+      required: ['default_version', 'signing_worker'],
       properties: {
         default_version: {
           type: 'string', enum: ['6', '7', '8', '9', '10', '11', '12'],
           description: 'a room version from "6" to "12", as a string',
         },
+        signing_worker: { type: 'boolean', description: 'true or false' },
       },
     },
     rate_limits: {
@@ -94,7 +95,7 @@ export interface Config {
   public_baseurl: string | null;
   listen: { client: { host: string; port: number } };
   registration: { enabled: boolean; shared_secret: string | null };
-  rooms: { default_version: string };
+  rooms: { default_version: string; signing_worker: boolean };
   rate_limits: { login_per_minute: number; register_per_minute: number };
   mqtt: MqttConfig;
   bridge: BridgeConfig;

@@ -1,10 +1,12 @@
-// Signing events off the main thread when many arrive at once. An Ed25519 signature costs
-// ~30-45 µs of CPU here, the largest single item of a bridged reading's cost; at thousands
-// of events per second that is worth a second core. A worker thread signs a whole batch per
-// message (~1 µs of main-thread time per signature at batches of 100, against ~13 µs for
-// node:crypto's own threadpool form), and only while the rate is high: a few events at a time,
+// Signing in batches, after the event-loop turn that asked: an Ed25519 signature costs
+// ~30-45 µs of CPU here, the largest single item of a bridged reading's cost, and nobody
+// waits for it (rooms/event-signing.ts). Where the server is given a worker thread
+// (rooms.signing_worker), a worker signs a whole batch per message (~1 µs of main-thread time
+// per signature at batches of 100), and only while the rate is high: a few events at a time,
 // or one burst such as a room's creation, are signed inline, so a quiet server never starts
-// the worker or pays its ~9 MiB.
+// it. The worker is a JavaScript engine of its own: 13-19 MiB more RSS with 1,000 devices on
+// the 2-core test machine, for 10-20 % more MQTT events/s at saturation (2026-12-04).
+// node:crypto's own threadpool form was tried too: as fast, but 25-30 MiB more.
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -70,15 +72,18 @@ export class BatchSigner {
   private readonly log: Logger | undefined;
 
   private readonly minRate: number;
+  /** Whether a worker thread may sign (else every signature is made inline). */
+  private readonly useWorker: boolean;
   /** Signatures counted in the current one-second window, and the window's start. */
   private windowCount = 0;
   private windowStart = 0;
   private lastWindowCount = 0;
 
   constructor(private readonly key: SigningKey,
-    options: { minBatch?: number; minRate?: number; log?: Logger } = {}) {
+    options: { minBatch?: number; minRate?: number; worker?: boolean; log?: Logger } = {}) {
     this.minBatch = options.minBatch ?? WORKER_MIN_BATCH;
     this.minRate = options.minRate ?? WORKER_MIN_RATE;
+    this.useWorker = options.worker ?? true;
     this.log = options.log;
   }
 
@@ -113,7 +118,7 @@ export class BatchSigner {
     this.scheduled = false;
     if (this.queue.length === 0) return;
     const busy = this.worker !== undefined || this.recentRate() >= this.minRate;
-    if (this.queue.length < this.minBatch || !busy) {
+    if (!this.useWorker || this.queue.length < this.minBatch || !busy) {
       this.signInline(this.takeQueue());
     } else if (!this.workerOnline) {
       // A worker takes 50-150 ms to start here: the batch is signed inline meanwhile rather

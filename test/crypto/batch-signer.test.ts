@@ -30,6 +30,19 @@ t.test('a lone burst (a room being created) is signed inline: the rate is low', 
   t.same(signer.stats, { inline: 20, worker: 0, workerStarts: 0 });
 });
 
+t.test('without a worker, every signature is made inline, whatever the rate', async (t) => {
+  const key = generateSigningKey();
+  const signer = new BatchSigner(key, { minBatch: 1, minRate: 1, worker: false });
+  t.teardown(() => signer.close());
+  for (let round = 0; round < 5; round++) {
+    const batch = messages(40);
+    const signatures = await Promise.all(batch.map((m) => signer.sign(m)));
+    t.equal(signatures.filter((s, i) => nobleEd25519.verify(key.publicKey, batch[i]!, s)).length,
+      40, `round ${round}: all verify`);
+  }
+  t.same(signer.stats, { inline: 200, worker: 0, workerStarts: 0 });
+});
+
 t.test('a burst is signed inline while the worker starts, and goes to it once it runs',
   async (t) => {
     const key = generateSigningKey();

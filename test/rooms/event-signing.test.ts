@@ -25,17 +25,21 @@ function signedByServer(server: Server, event: StoredEvent): boolean {
     identity.key.keyId, identity.key.publicKey, nobleEd25519);
 }
 
-t.test('every stored event gets its signature in the background, and it verifies', async (t) => {
-  const server = await startTestServer(t);
-  const alice = await createUser(server, 'alice');
-  const room = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
-  const roomId = room.body.room_id as string;
-  const ids = await sendMany(server, alice, roomId, 200);
-  await server.hs.rooms.signing.drain();
-  const stored = await server.hs.events.getEvents(ids);
-  const bad = stored.filter((e) => !e || !signedByServer(server, e)).length;
-  t.equal(bad, 0, `all ${ids.length} stored events carry a valid signature (checked with @noble)`);
-});
+for (const worker of [false, true]) {
+  t.test(`every stored event gets its signature in the background, and it verifies (signing ` +
+    `worker ${worker ? 'allowed' : 'off'})`, async (t) => {
+    const server = await startTestServer(t, { rooms: { signing_worker: worker } });
+    const alice = await createUser(server, 'alice');
+    const room = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
+    const roomId = room.body.room_id as string;
+    const ids = await sendMany(server, alice, roomId, 200);
+    await server.hs.rooms.signing.drain();
+    const stored = await server.hs.events.getEvents(ids);
+    const bad = stored.filter((e) => !e || !signedByServer(server, e)).length;
+    t.equal(bad, 0, `all ${ids.length} stored events carry a valid signature (checked with ` +
+      '@noble)');
+  });
+}
 
 t.test('signatures lost in a crash are made again at the next start, the same bytes',
   async (t) => {
