@@ -163,7 +163,14 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
       const scope: Scope = { value: payload };
       if (percent !== undefined) scope.names = { [e.range!.variable]: percent };
       if (color) scope.names = color.names;
-      payload = String(compileTemplate(e.commandTemplate).render(scope));
+      // A template this engine cannot run is the device's config, not the user's command:
+      // said as such, and nothing is sent.
+      try {
+        payload = String(compileTemplate(e.commandTemplate).render(scope));
+      } catch (err) {
+        return { error: `${property}'s command_template cannot be used here: ` +
+          (err as Error).message };
+      }
     }
   } else {
     return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };
