@@ -163,6 +163,10 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
       const scope: Scope = { value: payload };
       if (percent !== undefined) scope.names = { [e.range!.variable]: percent };
       if (color) scope.names = color.names;
+      // Home Assistant gives an alarm panel's template the payload as `action`, and a lock's
+      // and an alarm panel's the user's `code`, None when none was given (never, from chat).
+      if (e.component === 'alarm_control_panel') scope.names = { action: payload, code: null };
+      if (e.component === 'lock') scope.names = { code: null };
       // A template this engine cannot run is the device's config, not the user's command:
       // said as such, and nothing is sent.
       try {

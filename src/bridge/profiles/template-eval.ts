@@ -43,10 +43,11 @@ const FILTERS = new Set(['float', 'int', 'round', 'abs', 'lower', 'upper', 'stri
  * Names some command templates are given beside `value` (see Scope.names): the percentage
  * as `position` and `tilt_position` (a cover's set_position_template and
  * tilt_command_template), a colour's numbers as `red`, `green` and `blue`, `hue` and `sat`,
- * or `x` and `y` (a light's rgb, hs and xy command templates).
+ * or `x` and `y` (a light's rgb, hs and xy command templates), an alarm panel's `action`,
+ * and the `code` of an alarm panel or a lock (None: no code is taken from chat).
  */
 const NAMES = new Set(['value', 'value_json', 'position', 'tilt_position', 'red', 'green',
-  'blue', 'hue', 'sat', 'x', 'y']);
+  'blue', 'hue', 'sat', 'x', 'y', 'action', 'code']);
 
 function tokenize(src: string): string[] {
   const tokens: string[] = [];
