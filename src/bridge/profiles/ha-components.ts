@@ -227,6 +227,27 @@ function fanParts(property: string, config: Config): Part[] {
 }
 
 /**
+ * A valve that reports its position (reports_position): its percentage, which the device
+ * writes from position_closed (default 0) to position_open (100), read from the valve's own
+ * state topic and set on its command topic. Answered as sent: a valve moves for a while.
+ */
+function valveParts(property: string, config: Config): Part[] {
+  if (config.reports_position !== true) return [];
+  return [{ key: 'position', property: `${property}_position`, unconfirmed: true,
+    range: valveRange(config),
+    capability: { property: `${property}_position`, kind: 'numeric', min: 0, max: 100,
+      unit: '%' },
+    keys: { stateTopic: '-', template: '-', commandTopic: 'command_topic',
+      commandTemplate: 'command_template' } }];
+}
+
+/** A position-reporting valve's range, as its commands and readings use it. */
+export function valveRange(config: Config): PercentRange {
+  return { closed: num(config, 'position_closed', 0), open: num(config, 'position_open', 100),
+    variable: 'position' };
+}
+
+/**
  * A vacuum's battery level (read) and fan speed (read, and set on set_fan_speed_topic to one
  * of fan_speed_list), where its supported_features include them: keys of its state's JSON.
  */
@@ -415,6 +436,7 @@ export function partsOf(component: string, property: string, config: Config, jso
     case 'humidifier': return climateParts(property, config, HUMIDIFIER);
     case 'fan': return fanParts(property, config);
     case 'vacuum': return vacuumParts(property, config);
+    case 'valve': return valveParts(property, config);
     default: return [];
   }
 }

@@ -1,9 +1,11 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import {
-  num, partKeys, partsOf, str, WORDED, wordedCommands, wordedStates, type Config, type Part,
+  num, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates, type Config,
+  type Part,
 } from './ha-components.js';
 import {
-  readAttributes, readEntity, readJsonState, type Availability, type Entity, type Readings,
+  readAttributes, readEntity, readJsonState, readPositionValve, type Availability, type Entity,
+  type Readings,
 } from './ha-readings.js';
 import { isPlainObject } from './json-path.js';
 import {
@@ -242,6 +244,9 @@ export class HaDiscovery {
     const words = WORDED[component];
     if (words) entity.states = wordedStates(words, config);
     if (component === 'event') entity.event = true;
+    if (component === 'valve' && config.reports_position === true) {
+      entity.valveRange = valveRange(config);
+    }
     if (jsonState) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
@@ -478,10 +483,14 @@ export class HaDiscovery {
       }
       if (e.stateTopic !== topic) continue;
       const outcome = e.jsonParts ? readJsonState(e, e.jsonParts, json, jsonError)
-        : readEntity(e, text, json, jsonError);
+        : e.valveRange ? readPositionValve(e, text, json, jsonError)
+          : readEntity(e, text, json, jsonError);
       if (typeof outcome === 'string') errors.push(outcome);
-      else if (e.jsonParts) push(e.deviceId, { kind: 'readings', readings: outcome as Readings });
-      else push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome as Reading } });
+      else if (e.jsonParts || e.valveRange) {
+        push(e.deviceId, { kind: 'readings', readings: outcome as Readings });
+      } else {
+        push(e.deviceId, { kind: 'readings', readings: { [e.property]: outcome as Reading } });
+      }
     }
     if (byDevice.size === 0 && errors.length > 0) return this.profile.failure(errors[0]!);
     return [...byDevice].map(([id, updates]) => this.profile.message(id, updates));

@@ -42,6 +42,12 @@ export interface Entity {
   states?: Map<string, string>;
   /** Its numbers are read as a percentage of this range. */
   range?: PercentRange;
+  /**
+   * A valve that reports its position: its state topic carries the position (a number, or
+   * `{"position": n, "state": ...}`) or opening/closing, read as `<p>_position` (a
+   * percentage of this range) and `<p>` (open, closed, opening or closing).
+   */
+  valveRange?: PercentRange;
   /** An event entity: each message names an event_type, read as the property's value. */
   event?: boolean;
   /** A default-schema light's colour topic: "r,g,b", "h,s" or "x,y", read as #rrggbb. */
@@ -178,6 +184,51 @@ function readEvent(e: Entity, text: string, json: unknown, jsonError: string | u
   }
   const type = eventTypeOf(value);
   return type === undefined ? 'an event message names no event_type' : { value: type };
+}
+
+/** A position-reporting valve's state message (see Entity.valveRange). */
+export function readPositionValve(e: Entity, text: string, json: unknown,
+  jsonError: string | undefined): Readings | string {
+  if (e.templateError) return e.templateError;
+  let value: unknown = json !== undefined && !e.template ? json : text;
+  if (e.template) {
+    if (jsonError && e.template.source.includes('value_json')) return jsonError;
+    try {
+      value = e.template.render({ value: text, value_json: json });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (typeof value === 'string' && looksLikeJson(value)) {
+      const parsed = parseJson(value);
+      if (parsed.ok) value = parsed.value;
+    }
+  }
+  let position: unknown = value;
+  let state: unknown;
+  if (isPlainObject(value)) {
+    if (!('position' in value)) return 'a valve that reports its position needs "position"';
+    position = value.position;
+    state = value.state;
+  } else if (typeof value === 'string' && e.states?.has(value.trim())) {
+    state = value.trim();
+    position = undefined;
+  }
+  const readings: Readings = {};
+  const word = typeof state === 'string' ? e.states?.get(state) : undefined;
+  if (state !== undefined && state !== null && word !== 'opening' && word !== 'closing') {
+    return `unexpected state ${JSON.stringify(state)} (expected opening or closing)`;
+  }
+  if (position !== undefined && position !== null) {
+    const n = typeof position === 'number' ? position
+      : typeof position === 'string' && position.trim() !== '' ? Number(position) : NaN;
+    if (!Number.isFinite(n)) return `expected a position, got ${JSON.stringify(position)}`;
+    const percent = percentOf(n, e.valveRange!);
+    readings[`${e.property}_position`] = { value: percent, unit: '%' };
+    readings[e.property] = { value: word ?? (percent === 0 ? 'closed' : 'open') };
+  } else if (word) {
+    readings[e.property] = { value: word };
+  }
+  return Object.keys(readings).length > 0 ? readings : 'no valve position in the message';
 }
 
 export function readEntity(e: Entity, text: string, json: unknown, jsonError: string | undefined):
