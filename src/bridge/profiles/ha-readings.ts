@@ -186,18 +186,27 @@ function readEvent(e: Entity, text: string, json: unknown, jsonError: string | u
   return type === undefined ? 'an event message names no event_type' : { value: type };
 }
 
+/** The message through the entity's value template (the text itself without one). */
+function templated(e: Entity, text: string, json: unknown, jsonError: string | undefined):
+  { value: unknown } | string {
+  if (!e.template) return { value: text };
+  if (jsonError && e.template.source.includes('value_json')) return jsonError;
+  try {
+    return { value: e.template.render({ value: text, value_json: json }) };
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** A position-reporting valve's state message (see Entity.valveRange). */
 export function readPositionValve(e: Entity, text: string, json: unknown,
   jsonError: string | undefined): Readings | string {
   if (e.templateError) return e.templateError;
-  let value: unknown = json !== undefined && !e.template ? json : text;
+  let value: unknown = json ?? text;
   if (e.template) {
-    if (jsonError && e.template.source.includes('value_json')) return jsonError;
-    try {
-      value = e.template.render({ value: text, value_json: json });
-    } catch (err) {
-      return (err as Error).message;
-    }
+    const rendered = templated(e, text, json, jsonError);
+    if (typeof rendered === 'string') return rendered;
+    value = rendered.value;
     if (typeof value === 'string' && looksLikeJson(value)) {
       const parsed = parseJson(value);
       if (parsed.ok) value = parsed.value;
@@ -235,15 +244,11 @@ export function readEntity(e: Entity, text: string, json: unknown, jsonError: st
   Reading | string {
   if (e.templateError) return e.templateError;
   if (e.event) return readEvent(e, text, json, jsonError);
-  let value: unknown = text;
-  if (e.template) {
-    if (jsonError && e.template.source.includes('value_json')) return jsonError;
-    try {
-      value = e.template.render({ value: text, value_json: json });
-    } catch (err) {
-      return (err as Error).message;
-    }
-    if (value === undefined) return `template ${e.template.source} gave no value`;
+  const rendered = templated(e, text, json, jsonError);
+  if (typeof rendered === 'string') return rendered;
+  const value = rendered.value;
+  if (e.template && value === undefined) {
+    return `template ${e.template.source} gave no value`;
   }
   const known = knownProperty(e.property);
   const reading = (v: Reading['value']): Reading => {
