@@ -102,7 +102,9 @@ export function readJsonState(e: Entity, parts: Part[], json: unknown,
   } else if (!e.states && (state === e.stateOn || state === e.stateOff)) {
     readings[e.property] = { value: state === e.stateOn };
   } else if (state !== undefined && state !== null) {
-    return `unexpected state ${JSON.stringify(state)} (expected ${e.stateOn} or ${e.stateOff})`;
+    const expected = e.states ? `one of ${[...e.states.keys()].join(', ')}`
+      : `${e.stateOn} or ${e.stateOff}`;
+    return `unexpected state ${JSON.stringify(state)} (expected ${expected})`;
   }
   for (const part of parts) {
     const value = json[part.key];
@@ -202,6 +204,7 @@ function templated(e: Entity, text: string, json: unknown, jsonError: string | u
 export function readPositionValve(e: Entity, text: string, json: unknown,
   jsonError: string | undefined): Readings | string {
   if (e.templateError) return e.templateError;
+  if (jsonError && !e.template) return jsonError;
   let value: unknown = json ?? text;
   if (e.template) {
     const rendered = templated(e, text, json, jsonError);
