@@ -136,6 +136,7 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   value: { send: Scalar; confirm: Scalar } | undefined): Built {
   const e = learned.entity!;
   let payload: string;
+  let topic = e.commandTopic;
   if (e.jsonKey !== undefined && (command.kind === 'on' || command.kind === 'off'
     || (command.kind === 'set' && value))) {
     // A JSON-schema light: setting a part (brightness...) also switches it on, as in HA.
@@ -159,7 +160,10 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
       ? colorTextOfHex(String(value.send), e.colorSpace ?? 'rgb') : undefined;
     const sent = percent !== undefined ? deviceNumberOf(percent, e.range!) : value.send;
     payload = color?.text ?? e.payloads?.[String(sent)] ?? String(sent);
-    if (e.commandTemplate) {
+    const own = e.valueTopics?.[String(sent)];
+    if (own) topic = own.topic;
+    const commandTemplate = own ? own.template : e.commandTemplate;
+    if (commandTemplate) {
       const scope: Scope = { value: payload };
       if (percent !== undefined) scope.names = { [e.range!.variable]: percent };
       if (color) scope.names = color.names;
@@ -170,7 +174,7 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
       // A template this engine cannot run is the device's config, not the user's command:
       // said as such, and nothing is sent.
       try {
-        payload = String(compileTemplate(e.commandTemplate).render(scope));
+        payload = String(compileTemplate(commandTemplate).render(scope));
       } catch (err) {
         return { error: `${property}'s command_template cannot be used here: ` +
           (err as Error).message };
@@ -179,7 +183,7 @@ function entityCommand(learned: LearnedProperty, property: string, command: Devi
   } else {
     return { error: `${property} is a Home Assistant ${e.component}: it cannot ${command.kind}` };
   }
-  const out: OutgoingPublish = { topic: e.commandTopic, payload, qos: e.qos ?? 0,
+  const out: OutgoingPublish = { topic, payload, qos: e.qos ?? 0,
     retain: e.retain ?? false };
   if (e.confirms !== false) {
     const confirm = command.kind === 'set'

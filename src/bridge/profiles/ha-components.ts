@@ -1,5 +1,5 @@
 import { colorSpaceOf, type ColorSpace } from './colors.js';
-import type { Capability } from './learned.js';
+import type { Capability, EntityCommand } from './learned.js';
 
 // What Home Assistant's MQTT components are made of, as discovery reads them: the parts an
 // entity has beside its own state (a light's brightness, a cover's position, a thermostat's
@@ -136,6 +136,11 @@ export const WORDED: Record<string, Worded> = {
       .map((state) => [state, state]),
     defaultFeatures: VACUUM_FEATURES,
   },
+  // A lawn mower's commands each have a topic of their own (see mowerCommands).
+  lawn_mower: {
+    commands: [],
+    states: ['mowing', 'paused', 'docked', 'returning', 'error'].map((state) => [state, state]),
+  },
   lock: {
     commands: [{ value: 'lock', key: 'payload_lock', fallback: 'LOCK', state: 'locked' },
       { value: 'unlock', key: 'payload_unlock', fallback: 'UNLOCK', state: 'unlocked' },
@@ -164,6 +169,22 @@ export function wordedCommands(words: Worded, property: string, config: Config):
   }
   return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads,
     states };
+}
+
+/**
+ * A lawn mower's commands, each where its config names a topic for it
+ * (start_mowing_command_topic...): the command's name is sent, or what its own template
+ * makes of it (start_mowing_command_template...).
+ */
+export function mowerCommands(config: Config): NonNullable<EntityCommand['valueTopics']> {
+  const commands: NonNullable<EntityCommand['valueTopics']> = {};
+  for (const name of ['start_mowing', 'pause', 'dock']) {
+    const topic = str(config[`${name}_command_topic`]);
+    if (!topic) continue;
+    const template = str(config[`${name}_command_template`]);
+    commands[name] = template ? { topic, template } : { topic };
+  }
+  return commands;
 }
 
 /** A worded component's words for its states (state_open...) to the standard ones. */

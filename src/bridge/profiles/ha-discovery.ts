@@ -1,7 +1,7 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import {
-  num, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates, type Config,
-  type Part,
+  mowerCommands, num, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates,
+  type Config, type Part,
 } from './ha-components.js';
 import {
   readAttributes, readEntity, readJsonState, readPositionValve, type Availability, type Entity,
@@ -236,7 +236,11 @@ export class HaDiscovery {
     // A vacuum's state topic carries JSON too, but its parts have command topics of their own.
     const jsonState = jsonLight || component === 'vacuum';
 
-    const entity = this.entityOf(deviceId, property, kind, config, jsonLight);
+    // A lawn mower names its state topic and template after its activity.
+    const stateConfig = component === 'lawn_mower' ? { ...config,
+      state_topic: config.activity_state_topic, value_template: config.activity_value_template }
+      : config;
+    const entity = this.entityOf(deviceId, property, kind, stateConfig, jsonLight);
     entity.availability = availabilityOf(config);
     entity.availabilityMode = config.availability_mode === 'all'
       || config.availability_mode === 'any' ? config.availability_mode : 'latest';
@@ -273,13 +277,16 @@ export class HaDiscovery {
     if (entity.unit) learned.unit = entity.unit;
     if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
     const worded = words ? wordedCommands(words, property, config) : undefined;
-    const capability = worded?.capability
-      ?? capabilityOf(property, kind, jsonLight ? {} : config);
-    const commandTopic = str(config.command_topic);
+    const mower = component === 'lawn_mower' ? mowerCommands(config) : undefined;
+    const capability: Capability | undefined = mower
+      ? { property, kind: 'enum', values: Object.keys(mower) }
+      : worded?.capability ?? capabilityOf(property, kind, jsonLight ? {} : config);
+    const commandTopic = mower ? Object.values(mower)[0]?.topic : str(config.command_topic);
     if (capability && commandTopic) {
       learned.capability = capability;
       const e = learned.entity = command({ commandTopic });
       if (jsonLight) e.jsonKey = 'state';
+      if (mower) e.valueTopics = mower;
       if (worded) {
         e.payloads = worded.payloads;
         if (Object.keys(worded.states).length > 0) e.confirmStates = worded.states;

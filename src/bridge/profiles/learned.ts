@@ -23,6 +23,11 @@ export interface EntityCommand {
   colorSpace?: 'rgb' | 'hs' | 'xy';
   /** What each value of an enum is sent as (a cover's open, close, stop). */
   payloads?: Record<string, string>;
+  /**
+   * Values of an enum that each go to a topic of their own, through that topic's template
+   * if it has one (a lawn mower's start_mowing, pause and dock).
+   */
+  valueTopics?: Record<string, { topic: string; template?: string }>;
   /** The state that confirms each value of an enum (a lock's lock: locked). */
   confirmStates?: Record<string, string>;
   /**
