@@ -1,11 +1,11 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import {
-  mowerCommands, num, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates,
-  type Config, type Part,
+  mowerCommands, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates,
+  type Config,
 } from './ha-components.js';
+import { availabilityOf, capabilityOf, entityOf, expand, partEntity } from './ha-config.js';
 import {
-  readAttributes, readEntity, readJsonState, readPositionValve, type Availability, type Entity,
-  type Readings,
+  readAttributes, readEntity, readJsonState, readPositionValve, type Entity, type Readings,
 } from './ha-readings.js';
 import { isPlainObject } from './json-path.js';
 import {
@@ -14,82 +14,11 @@ import {
 import type { Profile } from './profile.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
 import type { DiscoverySpec, RuleSpec } from './spec.js';
-import { compileTemplate } from './template-eval.js';
 
 // Home Assistant MQTT discovery: a retained config message per entity announces where its
 // state and availability are published, how to read them (value_template) and how to
 // command it. Entities are grouped into devices by the device block's identifiers. The
 // announced topics become subscriptions learned at run time.
-
-function expand(raw: Config, spec: DiscoverySpec): Config {
-  const rename = (o: Config, table: Record<string, string> | undefined): Config =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [table?.[k] ?? k, v]));
-  const config = rename(raw, spec.abbreviations);
-  if (isPlainObject(config.device)) config.device = rename(config.device, spec.deviceAbbreviations);
-  if (Array.isArray(config.availability)) {
-    config.availability = config.availability
-      .map((a) => (isPlainObject(a) ? rename(a, spec.abbreviations) : a));
-  }
-  const base = spec.baseTopicKey ? config[spec.baseTopicKey] : undefined;
-  if (typeof base === 'string') {
-    const fill = (o: Config) => {
-      for (const [k, v] of Object.entries(o)) {
-        if (!(k.endsWith('_topic') || k === 'topic') || typeof v !== 'string') continue;
-        if (v.startsWith('~')) o[k] = base + v.slice(1);
-        else if (v.endsWith('~')) o[k] = v.slice(0, -1) + base;
-      }
-    };
-    fill(config);
-    if (Array.isArray(config.availability)) {
-      config.availability.forEach((a) => isPlainObject(a) && fill(a));
-    }
-  }
-  return config;
-}
-
-function availabilityOf(config: Config): Availability[] {
-  const entries: Config[] = Array.isArray(config.availability)
-    ? config.availability.filter(isPlainObject)
-    : typeof config.availability_topic === 'string'
-      ? [{ topic: config.availability_topic, value_template: config.availability_template }]
-      : [];
-  return entries.flatMap((a) => {
-    const topic = str(a.topic);
-    if (!topic) return [];
-    const entry: Availability = {
-      topic,
-      online: str(a.payload_available) ?? str(config.payload_available) ?? 'online',
-      offline: str(a.payload_not_available) ?? str(config.payload_not_available) ?? 'offline',
-    };
-    const tpl = str(a.value_template);
-    if (tpl) {
-      try { entry.template = compileTemplate(tpl); } catch { return []; }
-    }
-    return [entry];
-  });
-}
-
-function capabilityOf(property: string, kind: string, config: Config): Capability | undefined {
-  switch (kind) {
-    case 'binary':
-      return { property, kind, valueOn: str(config.payload_on) ?? 'ON',
-        valueOff: str(config.payload_off) ?? 'OFF' };
-    case 'numeric': {
-      const cap: Capability = { property, kind,
-        min: num(config, 'min', 1), max: num(config, 'max', 100) };
-      const unit = str(config.unit_of_measurement);
-      if (unit) cap.unit = unit;
-      return cap;
-    }
-    case 'enum':
-      return { property, kind,
-        values: Array.isArray(config.options) ? config.options.map(String) : [] };
-    case 'text':
-      return { property, kind };
-    default:
-      return undefined;
-  }
-}
 
 /**
  * An entity's availability after one of its topics reported `latest`, by its availability
@@ -240,7 +169,7 @@ export class HaDiscovery {
     const stateConfig = component === 'lawn_mower' ? { ...config,
       state_topic: config.activity_state_topic, value_template: config.activity_value_template }
       : config;
-    const entity = this.entityOf(deviceId, property, kind, stateConfig, jsonLight);
+    const entity = entityOf(deviceId, property, kind, stateConfig, jsonLight);
     entity.availability = availabilityOf(config);
     entity.availabilityMode = config.availability_mode === 'all'
       || config.availability_mode === 'any' ? config.availability_mode : 'latest';
@@ -253,7 +182,7 @@ export class HaDiscovery {
     }
     if (jsonState) entity.jsonParts = parts;
     else if (parts.length > 0) {
-      entity.parts = parts.map((part) => this.partEntity(deviceId, part, config));
+      entity.parts = parts.map((part) => partEntity(deviceId, part, config));
     }
     const fresh = [...new Set(allTopics(entity).filter((t) => !this.byTopic.has(t)
       && this.profile.needsOwnSubscription(t)))];
@@ -321,64 +250,6 @@ export class HaDiscovery {
       if (part.colorSpace) e.colorSpace = part.colorSpace;
     }
     return { deviceId, fresh };
-  }
-
-  /** An entity's reading side from its config: state topic, template, unit, on/off. */
-  private entityOf(deviceId: string, property: string, kind: string, config: Config,
-    jsonLight = false, part?: Part): Entity {
-    const entity: Entity = {
-      deviceId, property, kind,
-      stateOn: jsonLight ? 'ON' : str(config.state_on) ?? str(config.payload_on) ?? 'ON',
-      stateOff: jsonLight ? 'OFF' : str(config.state_off) ?? str(config.payload_off) ?? 'OFF',
-      availability: [], availabilityMode: 'latest', availabilityStates: new Map(),
-    };
-    const keys = part ? partKeys(part) : { stateTopic: 'state_topic', template: 'value_template' };
-    const stateTopic = str(config[keys.stateTopic]);
-    if (stateTopic) entity.stateTopic = stateTopic;
-    if (!part) {
-      const attributesTopic = str(config.json_attributes_topic);
-      const attributesTemplate = str(config.json_attributes_template);
-      if (attributesTopic) entity.attributesTopic = attributesTopic;
-      if (attributesTopic && attributesTemplate) {
-        try { entity.attributesTemplate = compileTemplate(attributesTemplate); } catch {
-          // Unreadable attributes cost nothing else: the topic is read as plain JSON.
-        }
-      }
-      const unit = str(config.unit_of_measurement);
-      if (unit) entity.unit = unit;
-      const deviceClass = str(config.device_class);
-      if (deviceClass) entity.deviceClass = deviceClass;
-    }
-    // A default-schema light names its state's template state_value_template.
-    const template = jsonLight ? undefined
-      : str(config[keys.template]) ?? (part ? undefined : str(config.state_value_template));
-    if (template) {
-      try { entity.template = compileTemplate(template); } catch (err) {
-        entity.templateError = (err as Error).message;
-      }
-    }
-    return entity;
-  }
-
-  /**
-   * A default-schema light's brightness, colour temperature or effect: read from its own
-   * state topic through its own template (`brightness_state_topic`,
-   * `brightness_value_template`...). It shares its light's availability.
-   */
-  private partEntity(deviceId: string, part: Part, config: Config): Entity {
-    const entity = this.entityOf(deviceId, part.property,
-      part.kind ?? part.capability?.kind ?? 'text', config, false, part);
-    const unit = part.unit ?? part.capability?.unit;
-    if (unit) entity.unit = unit;
-    if (part.range) entity.range = part.range;
-    if (part.colorSpace) entity.colorSpace = part.colorSpace;
-    if (part.deviceClass) entity.deviceClass = part.deviceClass;
-    // A part switched on and off (a fan's oscillation) reports its own payloads.
-    if (part.capability?.kind === 'binary') {
-      entity.stateOn = String(part.capability.valueOn);
-      entity.stateOff = String(part.capability.valueOff);
-    }
-    return entity;
   }
 
   /** Drops what a light's parts taught about its device (before a config replaces it). */
