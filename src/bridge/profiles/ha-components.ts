@@ -67,9 +67,16 @@ export interface Part {
  * commands are answered as sent); each state with its default word.
  */
 export interface Worded {
-  commands: Array<{ value: string; key: string; fallback: string | null; state?: string;
+  commands: Array<{ value: string;
+    /** The config key of its payload; without one, `fallback` is always its payload. */
+    key?: string; fallback: string | null; state?: string;
     /** Offered only where supported_features lists this, when the config has that list. */
-    feature?: string }>;
+    feature?: string;
+    /**
+     * It goes to a topic of its own, `<value>_command_topic` (offered only where the config
+     * names one), through `<value>_command_template` (a lawn mower's start_mowing...).
+     */
+    ownTopic?: boolean }>;
   states: Array<[state: string, fallback: string]>;
   /** The features Home Assistant assumes when the config lists no supported_features. */
   defaultFeatures?: string[];
@@ -136,9 +143,10 @@ export const WORDED: Record<string, Worded> = {
       .map((state) => [state, state]),
     defaultFeatures: VACUUM_FEATURES,
   },
-  // A lawn mower's commands each have a topic of their own (see mowerCommands).
+  // A lawn mower's commands each have a topic of their own, and send their own name.
   lawn_mower: {
-    commands: [],
+    commands: ['start_mowing', 'pause', 'dock']
+      .map((value) => ({ value, fallback: value, ownTopic: true })),
     states: ['mowing', 'paused', 'docked', 'returning', 'error'].map((state) => [state, state]),
   },
   lock: {
@@ -152,39 +160,33 @@ export const WORDED: Record<string, Worded> = {
 
 /**
  * A worded component's commands, as an enum and the payloads it is sent as; a command is
- * left out when the config sets its payload to null (a cover that cannot stop).
+ * left out when the config sets its payload to null (a cover that cannot stop), or names
+ * no topic for a command that needs one of its own.
  */
 export function wordedCommands(words: Worded, property: string, config: Config): {
   capability: Capability; payloads: Record<string, string>; states: Record<string, string>;
+  topics: NonNullable<EntityCommand['valueTopics']>;
 } {
   const payloads: Record<string, string> = {};
   const states: Record<string, string> = {};
+  const topics: NonNullable<EntityCommand['valueTopics']> = {};
   const features = featuresOf(config, words.defaultFeatures);
-  for (const { value, key, fallback, state, feature } of words.commands) {
+  for (const { value, key, fallback, state, feature, ownTopic } of words.commands) {
     if (feature && features && !features.includes(feature)) continue;
-    const payload = config[key] === null ? undefined : str(config[key]) ?? fallback;
+    if (ownTopic) {
+      const topic = str(config[`${value}_command_topic`]);
+      if (!topic) continue;
+      const template = str(config[`${value}_command_template`]);
+      topics[value] = template ? { topic, template } : { topic };
+    }
+    const payload = key === undefined ? fallback
+      : config[key] === null ? undefined : str(config[key]) ?? fallback;
     if (payload === undefined || payload === null) continue;
     payloads[value] = payload;
     if (state) states[value] = state;
   }
   return { capability: { property, kind: 'enum', values: Object.keys(payloads) }, payloads,
-    states };
-}
-
-/**
- * A lawn mower's commands, each where its config names a topic for it
- * (start_mowing_command_topic...): the command's name is sent, or what its own template
- * makes of it (start_mowing_command_template...).
- */
-export function mowerCommands(config: Config): NonNullable<EntityCommand['valueTopics']> {
-  const commands: NonNullable<EntityCommand['valueTopics']> = {};
-  for (const name of ['start_mowing', 'pause', 'dock']) {
-    const topic = str(config[`${name}_command_topic`]);
-    if (!topic) continue;
-    const template = str(config[`${name}_command_template`]);
-    commands[name] = template ? { topic, template } : { topic };
-  }
-  return commands;
+    states, topics };
 }
 
 /** A worded component's words for its states (state_open...) to the standard ones. */
@@ -199,21 +201,30 @@ export function wordedStates(words: Worded, config: Config): Map<string, string>
  * position_open (default 100), and from tilt_min (0) to tilt_max (100).
  */
 function coverParts(property: string, config: Config): Part[] {
-  const part = (key: string, range: PercentRange, keys: Part['keys']): Part =>
-    ({ key, property: `${property}_${key}`, unconfirmed: true, keys, range,
-      capability: { property: `${property}_${key}`, kind: 'numeric', min: 0, max: 100,
-        unit: '%' } });
   const parts = [
-    part('position', { closed: num(config, 'position_closed', 0),
-      open: num(config, 'position_open', 100), variable: 'position' },
-    { stateTopic: 'position_topic', template: 'position_template',
-      commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' }),
-    part('tilt', { closed: num(config, 'tilt_min', 0), open: num(config, 'tilt_max', 100),
-      variable: 'tilt_position' },
+    percentPart(property, 'position', positionRange(config),
+      { stateTopic: 'position_topic', template: 'position_template',
+        commandTopic: 'set_position_topic', commandTemplate: 'set_position_template' }),
+    percentPart(property, 'tilt', { closed: num(config, 'tilt_min', 0),
+      open: num(config, 'tilt_max', 100), variable: 'tilt_position' },
     { stateTopic: 'tilt_status_topic', template: 'tilt_status_template',
       commandTopic: 'tilt_command_topic', commandTemplate: 'tilt_command_template' }),
   ];
   return announced(parts, config);
+}
+
+/** A percentage (0 to 100) the device writes in `range`, answered as sent: it moves a while. */
+function percentPart(property: string, key: string, range: PercentRange, keys: Part['keys']):
+  Part {
+  return { key, property: `${property}_${key}`, unconfirmed: true, keys, range,
+    capability: { property: `${property}_${key}`, kind: 'numeric', min: 0, max: 100,
+      unit: '%' } };
+}
+
+/** A cover's or valve's position: position_closed (default 0) is 0 %, position_open 100 %. */
+function positionRange(config: Config): PercentRange {
+  return { closed: num(config, 'position_closed', 0), open: num(config, 'position_open', 100),
+    variable: 'position' };
 }
 
 /**
@@ -248,24 +259,14 @@ function fanParts(property: string, config: Config): Part[] {
 }
 
 /**
- * A valve that reports its position (reports_position): its percentage, which the device
- * writes from position_closed (default 0) to position_open (100), read from the valve's own
- * state topic and set on its command topic. Answered as sent: a valve moves for a while.
+ * A valve that reports its position (reports_position): its percentage, read from the
+ * valve's own state topic (see Entity.valveRange) and set on its command topic.
  */
 function valveParts(property: string, config: Config): Part[] {
   if (config.reports_position !== true) return [];
-  return [{ key: 'position', property: `${property}_position`, unconfirmed: true,
-    range: valveRange(config),
-    capability: { property: `${property}_position`, kind: 'numeric', min: 0, max: 100,
-      unit: '%' },
-    keys: { stateTopic: '-', template: '-', commandTopic: 'command_topic',
-      commandTemplate: 'command_template' } }];
-}
-
-/** A position-reporting valve's range, as its commands and readings use it. */
-export function valveRange(config: Config): PercentRange {
-  return { closed: num(config, 'position_closed', 0), open: num(config, 'position_open', 100),
-    variable: 'position' };
+  return [percentPart(property, 'position', positionRange(config),
+    { stateTopic: '-', template: '-', commandTopic: 'command_topic',
+      commandTemplate: 'command_template' })];
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { DeviceUpdate, ParseFailure, ParsedMessage, Reading } from '../profile-types.js';
 import {
-  mowerCommands, partKeys, partsOf, str, valveRange, WORDED, wordedCommands, wordedStates,
-  type Config,
+  partKeys, partsOf, str, WORDED, wordedCommands, wordedStates, type Config,
 } from './ha-components.js';
 import { availabilityOf, capabilityOf, entityOf, expand, partEntity } from './ha-config.js';
 import {
@@ -177,9 +176,7 @@ export class HaDiscovery {
     const words = WORDED[component];
     if (words) entity.states = wordedStates(words, config);
     if (component === 'event') entity.event = true;
-    if (component === 'valve' && config.reports_position === true) {
-      entity.valveRange = valveRange(config);
-    }
+    if (component === 'valve') entity.valveRange = parts.find((p) => p.key === 'position')?.range;
     if (jsonState) entity.jsonParts = parts;
     else if (parts.length > 0) {
       entity.parts = parts.map((part) => partEntity(deviceId, part, config));
@@ -206,18 +203,18 @@ export class HaDiscovery {
     if (entity.unit) learned.unit = entity.unit;
     if (entity.deviceClass) learned.deviceClass = entity.deviceClass;
     const worded = words ? wordedCommands(words, property, config) : undefined;
-    const mower = component === 'lawn_mower' ? mowerCommands(config) : undefined;
-    const capability: Capability | undefined = mower
-      ? { property, kind: 'enum', values: Object.keys(mower) }
-      : worded?.capability ?? capabilityOf(property, kind, jsonLight ? {} : config);
-    const commandTopic = mower ? Object.values(mower)[0]?.topic : str(config.command_topic);
+    const capability = worded?.capability
+      ?? capabilityOf(property, kind, jsonLight ? {} : config);
+    // Commands with topics of their own (a lawn mower's) need no command_topic.
+    const commandTopic = str(config.command_topic)
+      ?? Object.values(worded?.topics ?? {})[0]?.topic;
     if (capability && commandTopic) {
       learned.capability = capability;
       const e = learned.entity = command({ commandTopic });
       if (jsonLight) e.jsonKey = 'state';
-      if (mower) e.valueTopics = mower;
       if (worded) {
         e.payloads = worded.payloads;
+        if (Object.keys(worded.topics).length > 0) e.valueTopics = worded.topics;
         if (Object.keys(worded.states).length > 0) e.confirmStates = worded.states;
         else e.confirms = false;
       }
