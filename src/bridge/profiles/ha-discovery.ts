@@ -8,7 +8,7 @@ import {
 } from './ha-readings.js';
 import { isPlainObject } from './json-path.js';
 import {
-  capabilitiesOf, type Capability, type EntityCommand, type LearnedProperty,
+  capabilitiesOf, type EntityCommand, type LearnedProperty,
 } from './learned.js';
 import type { Profile } from './profile.js';
 import { looksLikeJson, parseJson, resolveSource } from './sources.js';
