@@ -30,6 +30,8 @@ export interface Homeserver {
   stream: StreamCounter;
   notifier: Notifier;
   rooms: RoomService;
+  /** Signs events for the rooms engine (see rooms/event-signing.ts). */
+  signer: BatchSigner;
   accountData: AccountDataStore;
   receipts: ReceiptStore;
   filters: FilterStore;
@@ -73,6 +75,7 @@ export async function openHomeserver(config: Readonly<Config>, log: Logger): Pro
     stream,
     notifier,
     rooms,
+    signer,
     accountData: new AccountDataStore(db),
     receipts: new ReceiptStore(db, stream.durable),
     filters: new FilterStore(db),

@@ -32,12 +32,16 @@ for (const worker of [false, true]) {
     const alice = await createUser(server, 'alice');
     const room = await call(server, 'POST', 'createRoom', { token: alice.token, body: {} });
     const roomId = room.body.room_id as string;
-    const ids = await sendMany(server, alice, roomId, 200);
+    // Over a thousand at once: past the rate (500 a second) at which a worker is started.
+    const ids = await sendMany(server, alice, roomId, 1200);
     await server.hs.rooms.signing.drain();
     const stored = await server.hs.events.getEvents(ids);
     const bad = stored.filter((e) => !e || !signedByServer(server, e)).length;
     t.equal(bad, 0, `all ${ids.length} stored events carry a valid signature (checked with ` +
       '@noble)');
+    const { workerStarts } = server.hs.signer.stats;
+    if (worker) t.ok(workerStarts >= 1, 'rooms.signing_worker started the worker');
+    else t.equal(workerStarts, 0, 'without rooms.signing_worker, no worker ever started');
   });
 }
 
